@@ -1,0 +1,129 @@
+// The shape of the compiled addon (build/Release/hypersweep.node) as JavaScript
+// sees it. CONTRACT between native/binding/*.cc and src/engine/native.ts:
+// the binding implements exactly this; native.ts validates every argument
+// before it crosses into C++ (better-sqlite3 style) and is the only importer.
+
+export type ActivationName = 'sigmoid' | 'relu' | 'tanh';
+export type InitName = 'zero' | 'normal' | 'glorot';
+export type DeviceName = 'cpu' | 'cuda';
+export type DTypeName = 'float32' | 'float64';
+
+export interface BuildInfo {
+  /** hypersweep version baked in at build time is not needed: package.json has it. */
+  buildId: string;
+  /** 'avx2' when the AVX2/FMA kernels are compiled in and this CPU runs them, else 'generic'. */
+  simd: 'avx2' | 'generic';
+  /** true when the addon was compiled with the CUDA kernels. */
+  cudaCompiled: boolean;
+  /** number of CUDA devices visible now (0 without a GPU or without CUDA build). */
+  cudaDevices: number;
+  compiler: string;
+}
+
+/** Immutable training data held by reference (no copy); may live in a SharedArrayBuffer. */
+export interface NativeDataset {
+  readonly rows: number;
+  readonly features: number;
+}
+export interface NativeDatasetConstructor {
+  new (x: Float32Array, y: Uint8Array, rows: number, features: number): NativeDataset;
+}
+
+export interface MlpModelOptions {
+  inputs: number;
+  h1: number;
+  h2: number;
+  outputs: number;
+  activation: ActivationName;
+  init: InitName;
+  /** Seed of the weight initialisation (and nothing else). */
+  seed: number;
+  dtype: DTypeName;
+  device: DeviceName;
+  /** Native threads for this model's CPU kernels (ignored on cuda). */
+  threads: number;
+}
+
+export interface TrainEpochOptions {
+  alpha0: number;
+  delta: number;
+  lambda: number;
+  batchSize: number;
+  /** Global step counter t at the start of this epoch (0 for the first epoch). */
+  tStart: number;
+  /** Shuffle seed; the permutation depends only on (shuffleSeed, epoch). */
+  shuffleSeed: number;
+  epoch: number;
+}
+
+export interface TrainEpochResult {
+  steps: number;
+  tEnd: number;
+  nonfinite: boolean;
+  failedStep: number;
+  stopped: boolean;
+}
+
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+}
+
+export interface MlpParamArrays {
+  W1: Float32Array | Float64Array;
+  b1: Float32Array | Float64Array;
+  W2: Float32Array | Float64Array;
+  b2: Float32Array | Float64Array;
+  W3: Float32Array | Float64Array;
+  b3: Float32Array | Float64Array;
+}
+
+export interface NativeMlp {
+  /** Runs one epoch of minibatch SGD off the event loop (AsyncWorker). */
+  trainEpoch(data: NativeDataset, options: TrainEpochOptions): Promise<TrainEpochResult>;
+  /** Mean cross-entropy (without penalty) and accuracy over the whole dataset, off the event loop. */
+  evaluate(data: NativeDataset): Promise<EvalResult>;
+  /** Σ_j ‖W_j‖² over the three weight matrices (biases excluded). */
+  weightSquaredNorm(): number;
+  /** Copies of the parameters (dtype of the model). */
+  getParams(): MlpParamArrays;
+  /** Replaces the parameters; arrays must have the model's dtype and sizes. */
+  setParams(params: MlpParamArrays): void;
+  /**
+   * Objective on the single row `row` of `data`: cross-entropy + lambda * Σ‖W‖²,
+   * and (when withGradient) its analytic gradient by backprop. Synchronous; for gradcheck.
+   */
+  sampleObjective(data: NativeDataset, row: number, lambda: number, withGradient: boolean): {
+    loss: number;
+    gradient: MlpParamArrays | null;
+  };
+  /** Raise the stop flag: a running trainEpoch returns between minibatches with stopped=true. */
+  requestStop(): void;
+  readonly device: DeviceName;
+  readonly dtype: DTypeName;
+  readonly threads: number;
+}
+export interface NativeMlpConstructor {
+  new (options: MlpModelOptions): NativeMlp;
+}
+
+export interface NativeAddon {
+  buildInfo(): BuildInfo;
+  Dataset: NativeDatasetConstructor;
+  MlpModel: NativeMlpConstructor;
+  /**
+   * C = alpha·op(A)·op(B) + beta·C, row-major, synchronous; for tests and benchmarks.
+   * op(A) is M×K, op(B) is K×N. lda/ldb/ldc are row strides of the stored matrices.
+   */
+  sgemm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number,
+    alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number,
+    beta: number, C: Float32Array, ldc: number, threads: number,
+  ): void;
+  /** The naive triple-loop reference of sgemm (double accumulation). */
+  sgemmReference(
+    transA: boolean, transB: boolean, M: number, N: number, K: number,
+    alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number,
+    beta: number, C: Float32Array, ldc: number,
+  ): void;
+}
