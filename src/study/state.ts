@@ -1,0 +1,118 @@
+// The state of a study, folded from its journal events. Pure: no I/O.
+import type {
+  FinishedState,
+  JournalLine,
+  Params,
+  StudyCreatedEvent,
+  TrialFinishedEvent,
+  TrialStartedEvent,
+  TrialState,
+} from './events.js';
+
+export interface TrialRecord {
+  number: number;
+  state: TrialState;
+  params: Params;
+  seed: number;
+  worker: string;
+  retryOf: number | null;
+  /** Intermediate values in the order reported: [step, value]. */
+  intermediate: Array<[number, number]>;
+  value: number | null;
+  metrics: Record<string, unknown>;
+  durationS: number | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface StudyState {
+  created: StudyCreatedEvent & { time: string };
+  /** Every trial by number, in the order they started. */
+  trials: TrialRecord[];
+  /** The number the next trial gets. */
+  nextNumber: number;
+}
+
+export function foldJournal(events: readonly JournalLine[]): StudyState {
+  const first = events[0];
+  if (!first || first.event !== 'study_created') {
+    throw new Error('foldJournal: a journal starts with study_created');
+  }
+  const byNumber = new Map<number, TrialRecord>();
+  const trials: TrialRecord[] = [];
+  let nextNumber = 0;
+  for (const e of events) {
+    switch (e.event) {
+      case 'trial_started': {
+        const record = startedRecord(e);
+        byNumber.set(e.trial, record);
+        trials.push(record);
+        nextNumber = Math.max(nextNumber, e.trial + 1);
+        break;
+      }
+      case 'intermediate': {
+        byNumber.get(e.trial)?.intermediate.push([e.step, e.value]);
+        break;
+      }
+      case 'trial_finished': {
+        const record = byNumber.get(e.trial);
+        if (record) applyFinished(record, e);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return { created: first, trials, nextNumber };
+}
+
+/** The record of a trial that has just started. */
+export function startedRecord(e: TrialStartedEvent & { time: string }): TrialRecord {
+  return {
+    number: e.trial,
+    state: 'running',
+    params: e.params,
+    seed: e.seed,
+    worker: e.worker,
+    retryOf: e.retry_of ?? null,
+    intermediate: [],
+    value: null,
+    metrics: {},
+    durationS: null,
+    error: null,
+    startedAt: e.time,
+    finishedAt: null,
+  };
+}
+
+/** Applies a trial_finished event to the trial's record. */
+export function applyFinished(record: TrialRecord, e: TrialFinishedEvent & { time: string }): void {
+  record.state = e.state;
+  record.value = e.value;
+  record.metrics = e.metrics ?? {};
+  record.durationS = e.duration_s;
+  record.error = e.error ?? null;
+  record.finishedAt = e.time;
+}
+
+export function countByState(trials: readonly TrialRecord[]): Record<TrialState, number> {
+  const counts: Record<TrialState, number> = { running: 0, complete: 0, pruned: 0, failed: 0 };
+  for (const t of trials) counts[t.state]++;
+  return counts;
+}
+
+/** The best complete trial for the study's direction; ties go to the earlier trial. */
+export function bestTrial(
+  trials: readonly TrialRecord[],
+  direction: 'maximize' | 'minimize',
+): TrialRecord | null {
+  let best: TrialRecord | null = null;
+  for (const t of trials) {
+    if (t.state !== 'complete' || t.value === null || !Number.isFinite(t.value)) continue;
+    if (!best || (direction === 'maximize' ? t.value > best.value! : t.value < best.value!)) best = t;
+  }
+  return best;
+}
+
+export const FINISHED_STATES: readonly FinishedState[] = ['complete', 'pruned', 'failed'];

@@ -1,0 +1,196 @@
+// A study on the embedded default storage: results/<study>/journal.jsonl.
+// Creating or opening one folds its journal into a StudyState; every change
+// goes through the journal first and is then applied to the state in memory,
+// so the two never disagree.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { Errors } from '../errors.js';
+import type { StudySpec } from '../space/spec.js';
+import {
+  JOURNAL_FORMAT,
+  type FinishedState,
+  type Params,
+  type TrialFinishedEvent,
+  type TrialStartedEvent,
+} from './events.js';
+import { readJournal } from './journal-reader.js';
+import { JournalWriter } from './journal-writer.js';
+import { applyFinished, foldJournal, startedRecord, type StudyState, type TrialRecord } from './state.js';
+
+export const JOURNAL_FILE = 'journal.jsonl';
+/** Why a trial that was running when its controller stopped is recorded failed. */
+export const INTERRUPTED = 'interrupted';
+
+const STUDY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function studyDir(resultsDir: string, study: string): string {
+  if (!STUDY_NAME.test(study)) throw Errors.badStudyName(study);
+  return path.join(resultsDir, study);
+}
+
+export function studyExists(resultsDir: string, study: string): boolean {
+  return fs.existsSync(path.join(studyDir(resultsDir, study), JOURNAL_FILE));
+}
+
+export interface StudyWarnings {
+  (message: string): void;
+}
+
+export class Study {
+  private constructor(
+    readonly name: string,
+    readonly dir: string,
+    readonly state: StudyState,
+    private readonly writer: JournalWriter,
+  ) {}
+
+  get spec(): StudySpec {
+    return this.state.created.spec as StudySpec;
+  }
+  get seed(): number {
+    return this.state.created.seed;
+  }
+  get journalFile(): string {
+    return path.join(this.dir, JOURNAL_FILE);
+  }
+
+  /** Starts a new study; refuses when one of that name exists (unless forceNew moves it aside). */
+  static create(
+    resultsDir: string,
+    name: string,
+    spec: StudySpec,
+    seed: number,
+    version: string,
+    options: { forceNew?: boolean } = {},
+  ): Study {
+    const dir = studyDir(resultsDir, name);
+    const file = path.join(dir, JOURNAL_FILE);
+    if (fs.existsSync(file)) {
+      if (!options.forceNew) throw Errors.studyExists(name, resultsDir);
+      // Never delete a journal: keep the old study beside, under a dated name.
+      fs.renameSync(dir, `${dir}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    }
+    const writer = new JournalWriter(file);
+    writer.append({
+      event: 'study_created',
+      study: name,
+      format: JOURNAL_FORMAT,
+      hypersweep_version: version,
+      spec,
+      space_file: spec.file,
+      sampler: spec.sampler.type,
+      seed,
+      direction: spec.direction,
+      metric: spec.metric,
+    });
+    writer.close();
+    return Study.open(resultsDir, name);
+  }
+
+  /** Opens an existing study for appending (the caller holds its lock). */
+  static open(resultsDir: string, name: string, warn: StudyWarnings = () => {}): Study {
+    const dir = studyDir(resultsDir, name);
+    const file = path.join(dir, JOURNAL_FILE);
+    if (!fs.existsSync(file)) throw Errors.studyNotFound(name, resultsDir);
+    const { events, tornLastLine } = readJournal(file);
+    if (tornLastLine) {
+      warn(`${file}:${tornLastLine.line}: ignoring a torn last line left by a crash: ${tornLastLine.text}`);
+      // Cut the torn bytes off so that the next event starts on a line of its own.
+      truncateTornTail(file);
+    }
+    return new Study(name, dir, foldJournal(events), new JournalWriter(file));
+  }
+
+  /** Reads a study without opening it for writing (status, leaderboards, reports). */
+  static read(resultsDir: string, name: string): StudyState {
+    const file = path.join(studyDir(resultsDir, name), JOURNAL_FILE);
+    if (!fs.existsSync(file)) throw Errors.studyNotFound(name, resultsDir);
+    return foldJournal(readJournal(file).events);
+  }
+
+  trial(number: number): TrialRecord | undefined {
+    return this.state.trials.find((t) => t.number === number);
+  }
+
+  startTrial(params: Params, seed: number, worker: string, retryOf: number | null = null): TrialRecord {
+    const event: TrialStartedEvent = {
+      event: 'trial_started',
+      trial: this.state.nextNumber,
+      params,
+      seed,
+      worker,
+      ...(retryOf === null ? {} : { retry_of: retryOf }),
+    };
+    this.writer.append(event);
+    const record = startedRecord({ ...event, time: new Date().toISOString() });
+    this.state.trials.push(record);
+    this.state.nextNumber++;
+    return record;
+  }
+
+  report(trial: number, step: number, value: number): void {
+    this.writer.append({ event: 'intermediate', trial, step, value });
+    this.trial(trial)?.intermediate.push([step, value]);
+  }
+
+  finishTrial(
+    trial: number,
+    state: FinishedState,
+    value: number | null,
+    durationS: number,
+    extra: { metrics?: Record<string, unknown>; error?: string } = {},
+  ): TrialRecord {
+    const record = this.trial(trial);
+    if (!record) throw new Error(`finishTrial: no trial ${trial}`);
+    if (record.state !== 'running') throw new Error(`finishTrial: trial ${trial} is already ${record.state}`);
+    const event: TrialFinishedEvent = {
+      event: 'trial_finished',
+      trial,
+      state,
+      // JSON has no NaN/Infinity: a non-finite value is recorded as null.
+      value: value !== null && Number.isFinite(value) ? value : null,
+      duration_s: durationS,
+      ...(extra.metrics ? { metrics: extra.metrics } : {}),
+      ...(extra.error ? { error: extra.error } : {}),
+    };
+    this.writer.append(event);
+    applyFinished(record, { ...event, time: new Date().toISOString() });
+    return record;
+  }
+
+  /**
+   * Trials left `running` by a controller that died: recorded failed with
+   * reason `interrupted`, returned so that the caller can run them again.
+   */
+  failInterrupted(): TrialRecord[] {
+    const orphans = this.state.trials.filter((t) => t.state === 'running');
+    for (const t of orphans) this.finishTrial(t.number, 'failed', null, 0, { error: INTERRUPTED });
+    return orphans;
+  }
+
+  controllerEvent(kind: 'controller_started' | 'controller_stopped', reason?: string): void {
+    this.writer.append({
+      event: kind,
+      pid: process.pid,
+      host: os.hostname(),
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+}
+
+/** Trials that count toward the budget: all but interrupted ones (those are run again). */
+export function countsTowardBudget(t: TrialRecord): boolean {
+  return !(t.state === 'failed' && t.error === INTERRUPTED);
+}
+
+function truncateTornTail(file: string): void {
+  const text = fs.readFileSync(file);
+  const lastNewline = text.lastIndexOf(0x0a);
+  fs.truncateSync(file, lastNewline + 1);
+}

@@ -1,0 +1,146 @@
+// What a study optimises: one async function from a trial's parameters to a
+// value, whatever runs behind it (the native MLP, a user's module, a test
+// function). The controller only ever sees this interface.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { loadDataset, parseDatasetName, type DatasetSplits } from '../data/index.js';
+import type { DeviceName } from '../engine/addon-types.js';
+import { Errors } from '../errors.js';
+import type { StudySpec } from '../space/spec.js';
+import type { Params } from '../study/events.js';
+import { evaluateTestFunction } from './functions.js';
+import { resolveMlpParams } from './mlp/params.js';
+import { runMlpTrial, type EpochMetrics } from './mlp/run.js';
+
+export interface TrialContext {
+  readonly trial: number;
+  /** The trial's own seed, derived from (study seed, trial number). */
+  readonly seed: number;
+  /** Reports an intermediate value (e.g. the metric after each epoch). */
+  report(step: number, value: number): void;
+  /** Whether the pruner wants this trial stopped now. */
+  shouldPrune(): boolean;
+  /** Aborted when the sweep is stopping. */
+  readonly signal: AbortSignal;
+}
+
+export interface ObjectiveOutcome {
+  value: number;
+  metrics?: Record<string, unknown>;
+}
+
+export type Objective = (params: Params, ctx: TrialContext) => Promise<number | ObjectiveOutcome>;
+
+export interface ObjectiveRuntime {
+  device: DeviceName;
+  threads: number;
+}
+
+/** The error a trial throws to be recorded `failed` with this reason (not a crash). */
+export class TrialFailure extends Error {
+  constructor(
+    message: string,
+    readonly metrics: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'TrialFailure';
+  }
+}
+
+/** The error thrown when a trial stops because its pruner or the sweep said so. */
+export class TrialStopped extends Error {
+  constructor(
+    readonly why: 'pruned' | 'interrupted',
+    readonly lastValue: number | null,
+    readonly metrics: Record<string, unknown> = {},
+  ) {
+    super(why);
+    this.name = 'TrialStopped';
+  }
+}
+
+export async function buildObjective(spec: StudySpec, runtime: ObjectiveRuntime): Promise<Objective> {
+  const objective = spec.objective;
+  switch (objective.kind) {
+    case 'function':
+      return async (params) => evaluateTestFunction(objective.function, params, objective.dims);
+    case 'module':
+      return loadModuleObjective(objective.path);
+    case 'model':
+      if (objective.model !== 'mlp') throw Errors.modelNotAvailable(objective.model);
+      return mlpObjective(spec, runtime, await loadStudyDataset(spec));
+  }
+}
+
+async function loadStudyDataset(spec: StudySpec): Promise<DatasetSplits> {
+  const name = parseDatasetName(spec.dataset?.name ?? 'mnist');
+  const subset = spec.dataset?.trainSubset ?? undefined;
+  return loadDataset(name, subset === undefined ? {} : { subset });
+}
+
+async function loadModuleObjective(file: string): Promise<Objective> {
+  let mod: { objective?: unknown; default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(path.resolve(file)).href)) as typeof mod;
+  } catch (err) {
+    throw Errors.objectiveModule(file, `cannot be imported: ${(err as Error).message}`);
+  }
+  const fn = mod.objective ?? mod.default;
+  if (typeof fn !== 'function') {
+    throw Errors.objectiveModule(file, 'exports no function named "objective" (or a default export)');
+  }
+  return fn as Objective;
+}
+
+function mlpObjective(spec: StudySpec, runtime: ObjectiveRuntime, dataset: DatasetSplits): Objective {
+  const metric = spec.metric;
+  return async (params, ctx) => {
+    const resolved = resolveMlpParams(
+      { seed: ctx.seed, ...spec.fixed, ...params },
+      `trial ${ctx.trial} of ${path.basename(spec.file)}`,
+    );
+    const stopper = new AbortController();
+    const stop = () => stopper.abort();
+    ctx.signal.addEventListener('abort', stop);
+    let pruned = false;
+    try {
+      const result = await runMlpTrial(resolved, {
+        dataset,
+        device: runtime.device,
+        threads: runtime.threads,
+        signal: stopper.signal,
+        onEpoch: (m) => {
+          const value = metricValue(metric, m, null);
+          if (value !== null) ctx.report(m.epoch, value);
+          if (ctx.shouldPrune()) {
+            pruned = true;
+            stopper.abort();
+          }
+        },
+      });
+      const last = result.epochs.at(-1);
+      const metrics = {
+        epochs: result.epochs,
+        test_accuracy: result.test_accuracy,
+        steps: result.steps,
+        device: result.device,
+        threads: result.threads,
+        train_rows: result.train_rows,
+      };
+      const lastValue = metricValue(metric, last, result.test_accuracy);
+      if (result.state === 'failed') throw new TrialFailure(result.reason ?? 'training failed', metrics);
+      if (result.state === 'stopped') throw new TrialStopped(pruned ? 'pruned' : 'interrupted', lastValue, metrics);
+      if (lastValue === null) throw new TrialFailure(`metric "${metric}" was not measured`, metrics);
+      return { value: lastValue, metrics };
+    } finally {
+      ctx.signal.removeEventListener('abort', stop);
+    }
+  };
+}
+
+function metricValue(metric: string, last: EpochMetrics | undefined, testAccuracy: number | null): number | null {
+  if (metric === 'test_accuracy') return testAccuracy;
+  const v = last ? (last as unknown as Record<string, unknown>)[metric] : undefined;
+  return typeof v === 'number' ? v : null;
+}
