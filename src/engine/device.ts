@@ -1,0 +1,33 @@
+// Resolves the user's --device choice against what the loaded addon can do.
+import { Errors } from '../errors.js';
+import type { BuildInfo, DeviceName } from './addon-types.js';
+import { buildInfo } from './native.js';
+
+export type DeviceRequest = 'auto' | DeviceName;
+export const DEVICE_REQUESTS: readonly DeviceRequest[] = ['auto', 'cpu', 'cuda'];
+
+export function parseDeviceRequest(value: string): DeviceRequest {
+  if (!(DEVICE_REQUESTS as readonly string[]).includes(value)) throw Errors.unknownDevice(value);
+  return value as DeviceRequest;
+}
+
+/**
+ * auto = cuda when the addon was built with the CUDA kernels and a GPU is
+ * visible, else cpu. cuda when it cannot run is an error, never a silent cpu run.
+ * `info` is injectable for tests; by default the addon is asked.
+ */
+export function resolveDevice(request: DeviceRequest, info: BuildInfo = buildInfo()): DeviceName {
+  const cudaUsable = info.cudaCompiled && info.cudaDevices > 0;
+  switch (request) {
+    case 'cpu':
+      return 'cpu';
+    case 'auto':
+      return cudaUsable ? 'cuda' : 'cpu';
+    case 'cuda':
+      if (!info.cudaCompiled) {
+        throw Errors.cudaUnavailable('this build of the native addon has no CUDA kernels (built without nvcc, or with HS_WITH_CUDA=OFF)');
+      }
+      if (info.cudaDevices <= 0) throw Errors.cudaUnavailable('no CUDA device is visible');
+      return 'cuda';
+  }
+}

@@ -1,0 +1,273 @@
+// Every error a user can cause or meet, in one place (piscina style): a
+// HypersweepError carries a stable `code` (for tests and callers), a one-line
+// message that says what is wrong and where, and an optional `hint` saying how
+// to fix it. The CLI prints `hypersweep: error: <message> (<hint>)` on one line
+// and exits with `exitCode`: 2 for a usage error (bad flag, bad parameter),
+// 1 for everything else (missing data, corrupt file, unavailable device).
+
+export type ExitCode = 1 | 2;
+
+export interface HypersweepErrorOptions {
+  hint?: string;
+  exitCode?: ExitCode;
+  cause?: unknown;
+}
+
+export class HypersweepError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  readonly exitCode: ExitCode;
+
+  constructor(code: string, message: string, options: HypersweepErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HypersweepError';
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+  }
+
+  /** The single line the CLI prints. */
+  oneLine(): string {
+    const text = this.hint ? `${this.message} (${this.hint})` : this.message;
+    return text.replace(/\s*\n\s*/g, ' ');
+  }
+}
+
+export function isHypersweepError(value: unknown): value is HypersweepError {
+  return value instanceof HypersweepError;
+}
+
+/** Short, printable rendering of a user-supplied value. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** First line of a cause's message (Node's require errors append a multi-line stack of requirers). */
+function causeText(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return text.split('\n')[0]!.trim();
+}
+
+const usage = { exitCode: 2 as const };
+
+export const Errors = {
+  // --- parameters and command-line input (usage errors, exit 2) -------------
+  unknownParam: (name: string, valid: readonly string[], where: string) =>
+    new HypersweepError('E_UNKNOWN_PARAM', `unknown parameter "${name}" in ${where}`, {
+      ...usage,
+      hint: `valid names: ${valid.join(', ')}`,
+    }),
+  invalidParamValue: (name: string, value: unknown, expected: string, where: string) =>
+    new HypersweepError(
+      'E_PARAM_VALUE',
+      `invalid value ${show(value)} for parameter "${name}" in ${where}: expected ${expected}`,
+      usage,
+    ),
+  badAssignment: (raw: string, where: string) =>
+    new HypersweepError('E_BAD_ASSIGNMENT', `cannot read ${show(raw)} in ${where}`, {
+      ...usage,
+      hint: 'write key=value, e.g. --set alpha0=0.1',
+    }),
+  duplicateParam: (name: string, where: string) =>
+    new HypersweepError('E_DUPLICATE_PARAM', `parameter "${name}" is set twice in ${where}`, {
+      ...usage,
+      hint: 'give each parameter once',
+    }),
+  invalidOption: (option: string, value: unknown, expected: string) =>
+    new HypersweepError('E_OPTION_VALUE', `invalid value ${show(value)} for ${option}: expected ${expected}`, usage),
+  unknownWorkload: (name: string, valid: readonly string[]) =>
+    new HypersweepError('E_UNKNOWN_WORKLOAD', `unknown workload "${name}"`, {
+      ...usage,
+      hint: `valid workloads: ${valid.join(', ')}`,
+    }),
+  unknownDataset: (name: string, valid: readonly string[]) =>
+    new HypersweepError('E_UNKNOWN_DATASET', `unknown dataset "${name}" given to --dataset`, {
+      ...usage,
+      hint: `valid datasets: ${valid.join(', ')}`,
+    }),
+  batchTooLarge: (batchSize: number, rows: number) =>
+    new HypersweepError(
+      'E_PARAM_VALUE',
+      `parameter "batch_size" is ${batchSize} but the training set has only ${rows} rows`,
+      { ...usage, hint: `use batch_size <= ${rows}` },
+    ),
+  layerTooSmall: (name: string, value: number, needed: number, why: string) =>
+    new HypersweepError('E_PARAM_VALUE', `parameter "${name}" is ${value} but ${why} needs at least ${needed}`, {
+      ...usage,
+      hint: `use ${name} >= ${needed}`,
+    }),
+
+  // --- data (exit 1) ----------------------------------------------------------
+  datasetMissing: (name: string, where: string, install: string) =>
+    new HypersweepError('E_DATASET_MISSING', `dataset ${name} not found at ${where}`, { hint: install }),
+  idxUnreadable: (file: string, cause: unknown) =>
+    new HypersweepError('E_IDX_UNREADABLE', `cannot read IDX file ${file}: ${causeText(cause)}`, {
+      cause,
+      hint: 'check that the file exists and is readable',
+    }),
+  idxBadGzip: (file: string, cause: unknown) =>
+    new HypersweepError('E_IDX_GZIP', `IDX file ${file} is not valid gzip data: ${causeText(cause)}`, {
+      cause,
+      hint: 'the download is probably truncated; reinstall the dataset',
+    }),
+  idxBadMagic: (file: string, found: number, expected: number) =>
+    new HypersweepError(
+      'E_IDX_MAGIC',
+      `IDX file ${file} has magic number 0x${found.toString(16).padStart(8, '0')}, expected 0x${expected
+        .toString(16)
+        .padStart(8, '0')}`,
+      { hint: 'wrong file (images and labels swapped?) or not an IDX file' },
+    ),
+  idxBadDims: (file: string, dims: readonly number[], expected: string) =>
+    new HypersweepError('E_IDX_DIMS', `IDX file ${file} has dimensions [${dims.join(', ')}], expected ${expected}`, {
+      hint: 'wrong or corrupt file; reinstall the dataset',
+    }),
+  idxBadSize: (file: string, actual: number, expected: number) =>
+    new HypersweepError(
+      'E_IDX_SIZE',
+      `IDX file ${file} holds ${actual} bytes of data, but its header announces ${expected} (${
+        actual < expected ? 'truncated' : 'trailing bytes'
+      })`,
+      { hint: 'the file is corrupt; reinstall the dataset' },
+    ),
+  idxCountMismatch: (imagesFile: string, images: number, labelsFile: string, labels: number) =>
+    new HypersweepError(
+      'E_IDX_COUNT',
+      `IDX files disagree: ${imagesFile} has ${images} images but ${labelsFile} has ${labels} labels`,
+      { hint: 'the files belong to different datasets; reinstall the dataset' },
+    ),
+  idxBadLabel: (file: string, index: number, label: number, classes: number) =>
+    new HypersweepError('E_IDX_LABEL', `IDX file ${file}: label ${label} at item ${index} is not in [0, ${classes})`, {
+      hint: 'the file is corrupt; reinstall the dataset',
+    }),
+  datasetTooSmall: (file: string, rows: number, needed: number) =>
+    new HypersweepError('E_DATASET_SIZE', `IDX file ${file} has ${rows} items, the split needs at least ${needed}`, {
+      hint: 'use the full dataset files',
+    }),
+
+  // --- native addon and devices (exit 1) ----------------------------------------
+  addonMissing: (file: string, cause: unknown) =>
+    new HypersweepError('E_ADDON_MISSING', `cannot load the native addon ${file}: ${causeText(cause)}`, {
+      cause,
+      hint: 'build it with: npm run build:native',
+    }),
+  addonArgument: (fn: string, arg: string, expected: string, got: unknown) =>
+    new HypersweepError('E_ADDON_ARGUMENT', `${fn}: argument ${arg} must be ${expected}, got ${show(got)}`),
+  unknownDevice: (name: string) =>
+    new HypersweepError('E_UNKNOWN_DEVICE', `unknown device "${name}" given to --device`, {
+      ...usage,
+      hint: 'valid devices: auto, cpu, cuda',
+    }),
+  cudaUnavailable: (reason: string) =>
+    new HypersweepError('E_CUDA_UNAVAILABLE', `--device cuda was asked for but ${reason}`, {
+      hint: 'use --device cpu or --device auto',
+    }),
+  dtypeUnsupported: (dtype: string, device: string) =>
+    new HypersweepError('E_DTYPE_DEVICE', `dtype ${dtype} is not supported on device ${device}`, {
+      ...usage,
+      hint: 'float64 runs on the cpu only',
+    }),
+
+  trainingFailed: (what: string, reason: string) =>
+    new HypersweepError('E_TRAINING_FAILED', `${what}: training failed: ${reason}`, {
+      hint: 'choose a smaller alpha0 or fewer epochs',
+    }),
+
+  // --- results --------------------------------------------------------------------
+  resultsUnwritable: (file: string, cause: unknown) =>
+    new HypersweepError('E_RESULTS_WRITE', `cannot write results file ${file}: ${causeText(cause)}`, {
+      cause,
+      hint: 'choose a writable folder with --results DIR',
+    }),
+
+  // --- search-space files and samplers -------------------------------------------
+  spaceFileUnreadable: (file: string, cause: unknown) =>
+    new HypersweepError('E_SPACE_UNREADABLE', `cannot read search-space file ${file}: ${causeText(cause)}`, {
+      ...usage,
+      cause,
+      hint: 'check the path; spaces are YAML (.yaml/.yml) or JSON (.json) files',
+    }),
+  spaceFileSyntax: (file: string, line: number, column: number, detail: string) =>
+    new HypersweepError('E_SPACE_SYNTAX', `${file}:${line}:${column}: ${detail}`, {
+      ...usage,
+      hint: 'the file must be valid YAML or JSON',
+    }),
+  /** Every problem found in a space file, each as `key.path: what is expected`. */
+  spaceInvalid: (file: string, problems: ReadonlyArray<{ path: string; message: string }>) =>
+    new HypersweepError(
+      'E_SPACE_INVALID',
+      `${file}: ${problems.map((p) => `${p.path === '' ? '(top level)' : p.path}: ${p.message}`).join('; ')}`,
+      usage,
+    ),
+  gridNeedsFiniteParam: (name: string, distribution: string) =>
+    new HypersweepError(
+      'E_GRID_CONTINUOUS',
+      `the grid sampler cannot enumerate parameter "${name}" (${distribution}): it has no finite set of values`,
+      { ...usage, hint: 'give it a step (not with log), make it categorical, or use the tpe or random sampler' },
+    ),
+  gridExhausted: (size: number) =>
+    new HypersweepError(
+      'E_GRID_EXHAUSTED',
+      `the grid is exhausted: all ${size} points have been tried or are running`,
+      { hint: 'lower --trials to the grid size, or widen the grid' },
+    ),
+  trialToldTwice: (trial: number) =>
+    new HypersweepError('E_SAMPLER_TOLD_TWICE', `trial ${trial} was reported to the sampler twice`),
+
+  // --- studies and their journals (exit 1 unless a usage error) -------------------
+  badStudyName: (name: string) =>
+    new HypersweepError('E_STUDY_NAME', `invalid study name ${show(name)}`, {
+      ...usage,
+      hint: 'use letters, digits, ".", "_" and "-" (at most 128), starting with a letter or digit',
+    }),
+  studyExists: (name: string, resultsDir: string) =>
+    new HypersweepError('E_STUDY_EXISTS', `study "${name}" already exists in ${resultsDir}`, {
+      ...usage,
+      hint: `continue it with: hypersweep resume ${name}; or start over with --force-new (the old one is kept aside)`,
+    }),
+  studyNotFound: (name: string, resultsDir: string) =>
+    new HypersweepError('E_STUDY_NOT_FOUND', `no study "${name}" in ${resultsDir} (no ${name}/journal.jsonl)`, {
+      ...usage,
+      hint: 'start one with: hypersweep sweep <space-file>, or pass --results DIR',
+    }),
+  studyLocked: (name: string, holder: { pid: number; host: string; started: string } | null) =>
+    new HypersweepError(
+      'E_STUDY_LOCKED',
+      `study "${name}" is already being run by ${
+        holder ? `pid ${holder.pid} on ${holder.host} since ${holder.started}` : 'another controller'
+      }`,
+      { hint: 'wait for it or stop it; a lock left by a dead process is taken over after 10 s' },
+    ),
+  journalUnreadable: (file: string, reason: string) =>
+    new HypersweepError('E_JOURNAL_UNREADABLE', `cannot read journal ${file}: ${reason}`),
+  journalCorruptLine: (file: string, line: number, what: string) =>
+    new HypersweepError('E_JOURNAL_CORRUPT', `${file}:${line}: corrupt journal line (${what})`, {
+      hint: 'only a torn last line is repaired automatically; fix or remove that line by hand (keep a copy)',
+    }),
+  journalTooNew: (file: string, format: number, supported: number, version: string) =>
+    new HypersweepError(
+      'E_JOURNAL_VERSION',
+      `${file} was written by hypersweep ${version} in journal format ${format}; this hypersweep reads format ${supported} and older`,
+      { hint: 'upgrade hypersweep to read this study' },
+    ),
+  modelNotAvailable: (model: string) =>
+    new HypersweepError('E_MODEL_UNAVAILABLE', `objective model "${model}" cannot be trained by this version yet`, {
+      ...usage,
+      hint: 'use model: mlp, a module objective or a test function',
+    }),
+  objectiveModule: (file: string, what: string) =>
+    new HypersweepError('E_OBJECTIVE_MODULE', `objective module ${file} ${what}`, {
+      ...usage,
+      hint: 'export `async function objective(params, ctx)` returning a number or {value, metrics}',
+    }),
+} as const;
+
+export type ErrorFactories = typeof Errors;
