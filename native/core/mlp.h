@@ -60,4 +60,11 @@ struct EvalResult {
 // Deterministic per-epoch permutation of [0, n): depends only on (seed, epoch).
 std::vector<int64_t> epoch_permutation(uint64_t seed, int epoch, int64_t n);
 
+// Initial parameters (native/core/mlp_init.cpp): W1, W2, W3 drawn in that
+// order, row-major, from our own RNG seeded by `seed`; biases zero. The draws
+// are made in double, so float and double models start from the same values
+// (the float ones rounded), and the CUDA trainer starts from these too.
+template <typename T>
+MlpParams<T> init_params(const MlpShape& shape, Init init, uint64_t seed);
+
 }  // namespace hs

@@ -1,0 +1,53 @@
+// Our own GEMM (no BLAS): row-major C = alpha·op(A)·op(B) + beta·C.
+//
+// Determinism contract, on which the MLP's zero-init symmetry test relies:
+// every element of C is computed by the same sequence of floating-point
+// operations — one accumulator, k = 0, 1, …, K-1 in order, split into the same
+// K blocks for every element, then alpha/beta, then the epilogue — whatever its
+// position in a register tile, an edge tile or a thread's share. K is never
+// split across threads; threads split M or N only. So the result does not
+// depend on the thread count either.
+#pragma once
+#include <cstddef>
+
+#include "core/mlp.h"
+
+namespace hs {
+
+class ThreadPool;
+
+// Applied to each element once its full K sum (with alpha/beta) is done:
+// c = act(c + bias[j]).
+template <typename T>
+struct GemmEpilogue {
+  const T* bias = nullptr;  // length N, or nullptr
+  bool activate = false;
+  Activation activation = Activation::Sigmoid;
+};
+
+// op(A) is M×K, op(B) is K×N; lda/ldb/ldc are the row strides of the stored
+// matrices. beta == 0 means C is write-only (it may hold NaN on entry).
+// pool == nullptr runs on the calling thread only.
+template <typename T>
+void gemm(bool transA, bool transB, int M, int N, int K, T alpha, const T* A, int lda,
+          const T* B, int ldb, T beta, T* C, int ldc, ThreadPool* pool = nullptr,
+          const GemmEpilogue<T>* epilogue = nullptr);
+
+inline void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
+                  int lda, const float* B, int ldb, float beta, float* C, int ldc,
+                  ThreadPool* pool = nullptr, const GemmEpilogue<float>* epilogue = nullptr) {
+  gemm<float>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool, epilogue);
+}
+
+// Naive triple loop with double accumulation: the yardstick of the tests.
+template <typename T>
+void gemm_reference(bool transA, bool transB, int M, int N, int K, T alpha, const T* A, int lda,
+                    const T* B, int ldb, T beta, T* C, int ldc);
+
+// "avx2" when the float GEMM runs the AVX2/FMA micro-kernels, else "generic".
+const char* gemm_simd();
+
+// Test hook: false forces the portable kernels even where AVX2 is available.
+void gemm_enable_simd(bool enabled);
+
+}  // namespace hs
