@@ -268,6 +268,66 @@ export const Errors = {
       ...usage,
       hint: 'export `async function objective(params, ctx)` returning a number or {value, metrics}',
     }),
+
+  // --- parallel sweeps and pruners (issue 4) ----------------------------------------
+  unknownPruner: (type: string, where: string, valid: readonly string[]) =>
+    new HypersweepError('E_UNKNOWN_PRUNER', `unknown pruner ${show(type)} in ${where}`, {
+      ...usage,
+      hint: `valid pruners: ${valid.join(', ')}`,
+    }),
+  prunerOption: (where: string, key: string, expected: string, got: unknown) =>
+    new HypersweepError('E_PRUNER_OPTION', `invalid ${key} in ${where}: expected ${expected}, got ${show(got)}`, usage),
+  cpuOverbooked: (workers: number, threads: number, cores: number) =>
+    new HypersweepError(
+      'E_CPU_OVERBOOKED',
+      `--workers ${workers} × --threads-per-trial ${threads} = ${workers * threads} native threads, more than the ${cores} cores here`,
+      { ...usage, hint: `keep workers × threads-per-trial <= ${cores}, e.g. --workers ${Math.min(workers, cores)} --threads-per-trial ${Math.max(1, Math.floor(cores / Math.min(workers, cores)))}` },
+    ),
+
+  // --- leaderboards, reports, reproduction and saved weights (issue 5) ---------------
+  noStudies: (resultsDir: string) =>
+    new HypersweepError('E_NO_STUDIES', `no study found in ${resultsDir}`, {
+      ...usage,
+      hint: 'name a study, or pass --results DIR',
+    }),
+  metricsDiffer: (studies: ReadonlyArray<{ study: string; metric: string; direction: string }>) =>
+    new HypersweepError(
+      'E_METRICS_DIFFER',
+      `these studies do not share a metric and direction: ${studies
+        .map((s) => `${s.study} (${s.metric}, ${s.direction})`)
+        .join(', ')}`,
+      { ...usage, hint: 'rank them by one metric with --metric M (and --direction if needed), or list fewer studies' },
+    ),
+  metricDirectionUnknown: (metric: string) =>
+    new HypersweepError('E_METRIC_DIRECTION', `cannot tell whether metric "${metric}" is to be maximized or minimized`, {
+      ...usage,
+      hint: 'pass --direction maximize or --direction minimize',
+    }),
+  badWhere: (raw: string, why: string) =>
+    new HypersweepError('E_BAD_WHERE', `cannot read --where ${show(raw)}: ${why}`, {
+      ...usage,
+      hint: "write name=value, name!=value, name<value, ... joined by commas, e.g. --where 'batch_size=64,alpha0<1'",
+    }),
+  trialNotFound: (study: string, trial: string | number) =>
+    new HypersweepError('E_TRIAL_NOT_FOUND', `study "${study}" has no trial ${show(trial)}`, {
+      ...usage,
+      hint: `list its trials with: hypersweep leaderboard ${study} --state all`,
+    }),
+  trialNotReproducible: (study: string, trial: number, why: string) =>
+    new HypersweepError('E_TRIAL_NOT_REPRODUCIBLE', `trial ${trial} of study "${study}" cannot be re-run: ${why}`),
+  weightsMissing: (file: string, study: string, trial: number) =>
+    new HypersweepError('E_WEIGHTS_MISSING', `no saved weights for trial ${trial} of study "${study}" (${file})`, {
+      hint: 'weights are kept by `hypersweep sweep --save-weights` (the best trial so far by default)',
+    }),
+  weightsCorrupt: (file: string, why: string) =>
+    new HypersweepError('E_WEIGHTS_CORRUPT', `weights file ${file} is not valid: ${why}`),
+  badTrialRef: (raw: string) =>
+    new HypersweepError('E_BAD_TRIAL_REF', `cannot read ${show(raw)} as <study>/<trial>`, {
+      ...usage,
+      hint: 'e.g. --from mlp-quick/12',
+    }),
+  optionConflict: (option: string, others: readonly string[]) =>
+    new HypersweepError('E_OPTION_CONFLICT', `${option} cannot be combined with ${others.join(', ')}`, usage),
 } as const;
 
 export type ErrorFactories = typeof Errors;

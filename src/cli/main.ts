@@ -5,6 +5,10 @@ import { Command, CommanderError } from 'commander';
 
 import { hypersweepVersion } from '../trials/record.js';
 import { registerGradcheckCommand } from './commands/gradcheck.js';
+import { registerLeaderboardCommand } from './commands/leaderboard.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerReproCommand } from './commands/repro.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerSweepCommands } from './commands/sweep.js';
 import { registerTrialCommand } from './commands/trial.js';
 import { reportError } from './output.js';
@@ -24,6 +28,10 @@ function buildProgram(): Command {
   registerTrialCommand(program);
   registerGradcheckCommand(program);
   registerSweepCommands(program);
+  registerLeaderboardCommand(program);
+  registerStatusCommand(program);
+  registerReportCommand(program);
+  registerReproCommand(program);
   return program;
 }
 

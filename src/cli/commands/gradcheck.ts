@@ -1,11 +1,16 @@
 // `hypersweep gradcheck …`: the finite-difference check of the homework
 // (see trials/mlp/gradcheck.ts), printed as a table, plotted log-log to
 // <results>/gradcheck-<timestamp>.svg and recorded in <results>/gradcheck.jsonl.
+// With --from <study>/<trial> it checks the weights a sweep saved for that
+// trial (results/<study>/trials/<n>/weights.bin), as the homework did on its
+// best model: the trial's parameters and dataset come from the study.
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Command } from 'commander';
+
+import type { MlpParamArrays } from '../../engine/addon-types.js';
 
 import { DATASET_NAMES, datasetFiles, loadDatasetFiles, parseDatasetName, TRAIN_ROWS } from '../../data/index.js';
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
@@ -13,8 +18,12 @@ import { DTYPES } from '../../engine/native.js';
 import { Errors } from '../../errors.js';
 import { renderLinePlot } from '../../report/svg-plot.js';
 import { GRADCHECK_NS, runGradcheck, type GradcheckResult } from '../../trials/mlp/gradcheck.js';
-import { MAX_EPOCHS, MLP_PARAM_NAMES } from '../../trials/mlp/params.js';
+import { MAX_EPOCHS, MLP_PARAM_NAMES, type MlpParams } from '../../trials/mlp/params.js';
 import { appendRecord, GRADCHECK_FILE, provenance } from '../../trials/record.js';
+import { mlpTrialParams, type ReproInfo } from '../../trials/repro.js';
+import { loadTrialWeights } from '../../trials/weights.js';
+import type { StudySpec } from '../../space/spec.js';
+import { Study } from '../../study/study.js';
 import { epochProgress, fmt, printJsonLine } from '../output.js';
 import { collect, mlpParamsFromOptions, parseChoice, parseIntOption, parseThreads } from '../options.js';
 import { describeParams } from './trial.js';
@@ -30,6 +39,18 @@ interface GradcheckOptions {
   subset?: string;
   results: string;
   json?: boolean;
+  from?: string;
+}
+
+/** Where the checked weights came from, with --from. */
+interface FromTrial {
+  study: string;
+  trial: number;
+  file: string;
+  weights: MlpParamArrays;
+  params: MlpParams;
+  dataset: string;
+  subset: number | undefined;
 }
 
 export function registerGradcheckCommand(program: Command): void {
@@ -48,20 +69,57 @@ export function registerGradcheckCommand(program: Command): void {
     .option('--threads <t>', 'native threads on the cpu (default: all cores)')
     .option('--subset <rows>', `train on the first <rows> training images only (1..${TRAIN_ROWS})`)
     .option('--results <dir>', 'folder of the results files', 'results')
+    .option('--from <study/trial>', "check the weights saved for a study's trial (e.g. mlp-quick/12); params and dataset come from the study")
     .option('--json', 'print the result as one JSON object on the last line of stdout')
-    .action(async (opts: GradcheckOptions) => {
-      process.exitCode = await gradcheckCommand(opts);
+    .action(async (opts: GradcheckOptions, cmd: Command) => {
+      process.exitCode = await gradcheckCommand(opts, (name) => cmd.getOptionValueSource(name) === 'cli');
     });
 }
 
-function plot(result: GradcheckResult): string {
+/** Reads --from: the trial's parameters (as trained), its saved weights and its dataset. */
+function loadFromTrial(ref: string, resultsDir: string): FromTrial {
+  const m = /^([^/]+)\/(\d+)$/.exec(ref.trim());
+  if (!m) throw Errors.badTrialRef(ref);
+  const study = m[1]!;
+  const number = Number(m[2]);
+  const state = Study.read(resultsDir, study);
+  const trial = state.trials.find((t) => t.number === number);
+  if (!trial) throw Errors.trialNotFound(study, number);
+  const spec = state.created.spec as StudySpec;
+  if (spec.objective.kind !== 'model' || spec.objective.model !== 'mlp') {
+    throw Errors.trialNotReproducible(study, number, 'gradcheck needs an MLP trial');
+  }
+  const recorded = (trial.metrics['repro'] ?? {}) as Partial<ReproInfo>;
+  const params = recorded.params ?? mlpTrialParams(spec, trial).params;
+  const loaded = loadTrialWeights(resultsDir, study, number);
+  const s = loaded.header.shape;
+  if (s.h1 !== params.h1 || s.h2 !== params.h2) {
+    throw Errors.weightsCorrupt(loaded.file, `its layers are ${s.inputs}-${s.h1}-${s.h2}-${s.outputs} but trial ${number} has h1=${params.h1}, h2=${params.h2}`);
+  }
+  const subset = recorded.train_subset ?? spec.dataset?.trainSubset ?? undefined;
+  return {
+    study,
+    trial: number,
+    file: loaded.file,
+    weights: loaded.params,
+    params,
+    dataset: recorded.dataset ?? spec.dataset?.name ?? 'mnist',
+    subset: subset ?? undefined,
+  };
+}
+
+function plot(result: GradcheckResult, from: FromTrial | null): string {
   const points = result.results.map((r) => [r.N, r.max_abs_diff] as const);
   const first = points[0];
   // Central differences have truncation error O(eps^2) = O(1/N^2): a guide line through the first point.
   const guide = first ? points.map(([N]) => [N, first[1] * (first[0] / N) ** 2] as const) : [];
   return renderLinePlot({
     title: `gradcheck ${result.weights}, ${result.dtype}, ${result.params.activation}` +
-      (result.trained_epochs > 0 ? `, after ${result.trained_epochs} epoch(s)` : ', at initialisation'),
+      (from
+        ? `, trial ${from.trial} of ${from.study}`
+        : result.trained_epochs > 0
+          ? `, after ${result.trained_epochs} epoch(s)`
+          : ', at initialisation'),
     xLabel: 'N (epsilon = 1/N)',
     yLabel: 'max_i |numeric_i - analytic_i|',
     xScale: 'log',
@@ -73,14 +131,26 @@ function plot(result: GradcheckResult): string {
   });
 }
 
-async function gradcheckCommand(opts: GradcheckOptions): Promise<number> {
-  const params = mlpParamsFromOptions(opts);
+async function gradcheckCommand(opts: GradcheckOptions, given: (option: string) => boolean): Promise<number> {
+  let from: FromTrial | null = null;
+  if (opts.from !== undefined) {
+    const conflicts = ['set', 'seed', 'fromTrainedEpochs', 'dataset', 'subset', 'device']
+      .filter(given)
+      .map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    if (conflicts.length > 0) throw Errors.optionConflict('--from', conflicts);
+    from = loadFromTrial(opts.from, opts.results);
+  }
+  const params = from ? from.params : mlpParamsFromOptions(opts);
   const epochs = parseIntOption('--from-trained-epochs', opts.fromTrainedEpochs, 0, MAX_EPOCHS);
   const dtype = parseChoice('--dtype', opts.dtype, DTYPES);
-  const datasetName = parseDatasetName(opts.dataset);
-  const deviceRequest = parseDeviceRequest(opts.device);
+  const datasetName = parseDatasetName(from ? from.dataset : opts.dataset);
+  const deviceRequest = parseDeviceRequest(from ? 'cpu' : opts.device);
   const threads = parseThreads(opts.threads);
-  const subset = opts.subset === undefined ? undefined : parseIntOption('--subset', opts.subset, 1, TRAIN_ROWS);
+  const subset = from
+    ? from.subset
+    : opts.subset === undefined
+      ? undefined
+      : parseIntOption('--subset', opts.subset, 1, TRAIN_ROWS);
   if (epochs > 0 && params.batch_size > (subset ?? TRAIN_ROWS)) {
     throw Errors.batchTooLarge(params.batch_size, subset ?? TRAIN_ROWS);
   }
@@ -91,6 +161,7 @@ async function gradcheckCommand(opts: GradcheckOptions): Promise<number> {
 
   const net = `784-${params.h1}-${params.h2}-10 ${params.activation} init=${params.init} lambda=${params.lambda} seed=${params.seed}`;
   out.write(`gradcheck on ${dataset.dataset}, ${dtype}: ${net}\n`);
+  if (from) out.write(`  weights of trial ${from.trial} of study ${from.study}: ${from.file}\n`);
   const progress = epochProgress(epochs, out);
   if (epochs > 0) {
     out.write(`  training ${epochs} epoch(s) in float32 on ${device} first: ${describeParams({ ...params, epochs })}\n`);
@@ -105,6 +176,7 @@ async function gradcheckCommand(opts: GradcheckOptions): Promise<number> {
       device,
       threads,
       onTrainEpoch: (m) => progress.epoch(m),
+      ...(from ? { weights: from.weights } : {}),
     });
   } finally {
     if (epochs > 0) progress.stop();
@@ -125,7 +197,7 @@ async function gradcheckCommand(opts: GradcheckOptions): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const plotFile = join(opts.results, `gradcheck-${stamp}.svg`);
   try {
-    await writeFile(plotFile, plot(result));
+    await writeFile(plotFile, plot(result, from));
   } catch (error) {
     throw Errors.resultsUnwritable(plotFile, error);
   }
@@ -143,6 +215,7 @@ async function gradcheckCommand(opts: GradcheckOptions): Promise<number> {
     params: result.params,
     trained_epochs: result.trained_epochs,
     training: result.training,
+    from: from ? { study: from.study, trial: from.trial, weights: from.file } : null,
     plot: plotFile,
     ...provenance(),
   };

@@ -48,6 +48,8 @@ export interface GradcheckOptions {
   device: DeviceName;
   threads: number;
   onTrainEpoch?: (metrics: EpochMetrics, params: MlpParams) => void;
+  /** Check these weights (e.g. a study trial's saved ones) instead of the initial or trained ones. */
+  weights?: MlpParamArrays;
 }
 
 function toDtype(dtype: DTypeName, params: MlpParamArrays): MlpParamArrays {
@@ -68,7 +70,9 @@ export async function runGradcheck(params: MlpParams, options: GradcheckOptions)
   // sample's forward pass costs nothing.
   const model = createMlpModel(params, { dataset, device: 'cpu', threads: options.threads, dtype });
   let training: GradcheckResult['training'] = null;
-  if (options.fromTrainedEpochs > 0) {
+  if (options.weights) {
+    model.setParams(toDtype(dtype, options.weights));
+  } else if (options.fromTrainedEpochs > 0) {
     const trained = await trainMlp(
       { ...params, epochs: options.fromTrainedEpochs },
       {
