@@ -39,7 +39,7 @@ describe('sweep and resume', () => {
   it('runs a study to its budget and prints a JSON summary', () => {
     const r = runCli(['sweep', SPACE, '--results', results, '--study', 'plain', '--trials', '8', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const summary = lastJsonLine(r.stdout) as { counts: Record<string, number>; best: { value: number } };
+    const summary = lastJsonLine(r.stdout) as { counts: { complete: number; failed: number }; best: { value: number } };
     const trials = trialsOf('plain');
     expect(trials).toHaveLength(8);
     expect(summary.counts.complete + summary.counts.failed).toBe(8);

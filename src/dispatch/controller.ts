@@ -1,28 +1,50 @@
-// The controller: asks the sampler, starts trials, records every event in the
-// study journal, and tells the sampler what finished. Trials run one after
-// another here, in-process; the worker pool plugs in behind `Objective`.
+// The controller: keeps W trials in flight, asks the sampler for each new one
+// (telling it which trials are running, for TPE's constant liar), records every
+// event in the study journal (it is the journal's only writer), answers the
+// workers' reports with the pruner's decisions, and tells the sampler what
+// finished. Trials themselves run elsewhere (a TrialExecutor: the worker pool),
+// never on this event loop.
 import { performance } from 'node:perf_hooks';
 
 import { isHypersweepError } from '../errors.js';
+import type { Pruner } from '../pruners/pruner.js';
 import { deriveTrialSeed } from '../samplers/rng.js';
-import type { Sampler } from '../samplers/sampler.js';
+import type { Sampler, TrialSnapshot } from '../samplers/sampler.js';
 import type { Params } from '../study/events.js';
-import { countsTowardBudget, INTERRUPTED, type Study } from '../study/study.js';
 import type { TrialRecord } from '../study/state.js';
-import { TrialFailure, TrialStopped, type Objective, type ObjectiveOutcome } from '../trials/objective.js';
+import { countsTowardBudget, INTERRUPTED, type Study } from '../study/study.js';
+import { ControllerLink } from './link.js';
+import { rebuildError, type TrialExecutor } from './pool.js';
+import type { TrialResult } from './protocol.js';
+
+export interface SweepListener {
+  trialStarted?(trial: TrialRecord): void;
+  /** After the value is journalled; `prune` is the pruner's answer. */
+  intermediate?(trial: TrialRecord, step: number, value: number, prune: boolean): void;
+  trialFinished?(trial: TrialRecord): void;
+}
 
 export interface SweepOptions {
   /** Total trials of the study (interrupted ones excluded: they are run again). */
   budget: number;
-  /** Wall-clock seconds for this run of the controller, or null. */
+  /** Wall-clock seconds for this run of the controller, or null. When spent, no new trial starts; running ones finish (as Optuna's timeout). */
   timeSeconds: number | null;
+  /** Trials in flight at once. */
+  workers: number;
+  pruner: Pruner;
+  /** A trial running longer is stopped and recorded failed; null: no limit. */
+  trialTimeoutSeconds?: number | null;
+  /**
+   * After a timeout, how long the trial gets to stop on its own (at its next
+   * report or minibatch) before its worker thread is terminated. Default: half
+   * the timeout, between 1 and 10 seconds.
+   */
+  stopGraceSeconds?: number;
   /** Trials to run again first, with their original params and seed (resume). */
   retries?: readonly TrialRecord[];
-  /** Aborting stops asking and interrupts the running trial. */
+  /** Aborting stops asking and asks running trials to stop (recorded interrupted). */
   signal?: AbortSignal;
-  worker?: string;
-  onTrialStarted?: (trial: TrialRecord) => void;
-  onTrialFinished?: (trial: TrialRecord) => void;
+  listener?: SweepListener;
 }
 
 export type StopReason = 'budget' | 'time' | 'interrupted' | 'exhausted';
@@ -38,77 +60,212 @@ export function tellHistory(sampler: Sampler, study: Study): void {
   }
 }
 
+/** A trial in flight. */
+interface InFlight {
+  record: TrialRecord;
+  slot: number;
+  link: ControllerLink;
+  /** Why the controller asked the trial to stop, if it did. */
+  stop: 'interrupted' | 'timeout' | null;
+  /** Whether the pruner answered "prune" to one of its reports. */
+  pruned: boolean;
+  done: Promise<void>;
+}
+
 export async function runSweep(
   study: Study,
   sampler: Sampler,
-  objective: Objective,
+  executor: TrialExecutor,
   options: SweepOptions,
 ): Promise<StopReason> {
   const started = performance.now();
   const retries = [...(options.retries ?? [])];
-  const worker = options.worker ?? 'main';
-  for (;;) {
-    if (options.signal?.aborted) return 'interrupted';
-    if (countedTrials(study) >= options.budget) return 'budget';
-    if (options.timeSeconds !== null && (performance.now() - started) / 1000 >= options.timeSeconds) return 'time';
+  const running = new Map<number, InFlight>();
+  const freeSlots = Array.from({ length: options.workers }, (_, i) => i);
+  const timeout = options.trialTimeoutSeconds ?? null;
+  const grace = options.stopGraceSeconds ?? (timeout === null ? 10 : Math.min(10, Math.max(1, timeout / 2)));
+  let stoppedAsking: StopReason | null = null;
+  let fatal: Error | null = null;
 
+  const stopAll = () => {
+    for (const t of running.values()) requestStop(t, 'interrupted');
+  };
+  options.signal?.addEventListener('abort', stopAll);
+
+  const whyStop = (): StopReason | null => {
+    if (options.signal?.aborted || fatal) return 'interrupted';
+    if (options.timeSeconds !== null && (performance.now() - started) / 1000 >= options.timeSeconds) return 'time';
+    if (countedTrials(study) >= options.budget) return 'budget';
+    if (retries.length === 0 && countedTrials(study) >= sampler.capacity) return 'exhausted';
+    return null;
+  };
+
+  const start = (): void => {
     const retry = retries.shift();
+    const number = study.state.nextNumber;
     let params: Params;
     let seed: number;
-    const number = study.state.nextNumber;
     if (retry) {
       params = retry.params;
       seed = retry.seed;
     } else {
-      if (countedTrials(study) >= sampler.capacity) return 'exhausted';
-      params = sampler.ask(number, []);
+      const pending: TrialSnapshot[] = [...running.values()].map((t) => ({ number: t.record.number, params: t.record.params }));
+      params = sampler.ask(number, pending);
       seed = deriveTrialSeed(study.seed, number);
     }
-    const trial = study.startTrial(params, seed, worker, retry ? retry.number : null);
-    options.onTrialStarted?.(trial);
-    const finished = await runOneTrial(study, trial, objective, options.signal);
-    if (finished.state !== 'running') sampler.tell({ ...finished, state: finished.state });
-    options.onTrialFinished?.(finished);
+    const slot = freeSlots.shift()!;
+    const record = study.startTrial(params, seed, `w${slot}`, retry ? retry.number : null);
+    const inFlight: InFlight = {
+      record,
+      slot,
+      link: new ControllerLink((step, value) => onReport(inFlight, step, value)),
+      stop: null,
+      pruned: false,
+      done: Promise.resolve(),
+    };
+    running.set(record.number, inFlight);
+    options.listener?.trialStarted?.(record);
+    inFlight.done = runOne(inFlight).then(
+      () => undefined,
+      (err: unknown) => {
+        fatal ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
+  };
+
+  const onReport = (t: InFlight, step: number, value: number): boolean => {
+    if (t.record.state !== 'running') return true;
+    if (!Number.isFinite(value)) {
+      // The journal (JSON) cannot hold NaN/Inf; Optuna's pruners stop such a trial.
+      t.pruned ||= options.pruner.type !== 'none';
+    } else {
+      study.report(t.record.number, step, value);
+      t.pruned ||= options.pruner.shouldPrune(t.record, study.state.trials);
+    }
+    options.listener?.intermediate?.(t.record, step, value, t.pruned);
+    return t.pruned;
+  };
+
+  const requestStop = (t: InFlight, why: 'interrupted' | 'timeout'): void => {
+    if (t.stop === 'timeout') return;
+    t.stop = why;
+    t.link.requestStop();
+  };
+
+  const runOne = async (t: InFlight): Promise<void> => {
+    const t0 = performance.now();
+    const hardStop = new AbortController();
+    let graceTimer: NodeJS.Timeout | undefined;
+    const timeoutTimer =
+      timeout === null
+        ? undefined
+        : setTimeout(() => {
+            requestStop(t, 'timeout');
+            graceTimer = setTimeout(() => hardStop.abort(), grace * 1000);
+          }, timeout * 1000);
+    if (options.signal?.aborted) requestStop(t, 'interrupted');
+    let result: TrialResult | null = null;
+    let crash: string | null = null;
+    try {
+      result = await executor.runTrial(t.record, t.link, hardStop.signal);
+    } catch (err) {
+      crash = (err as Error)?.message ?? String(err);
+    } finally {
+      clearTimeout(timeoutTimer);
+      clearTimeout(graceTimer);
+      t.link.close();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    try {
+      const finished = finish(study, t, result, crash, seconds, timeout);
+      sampler.tell({ ...finished, state: finished.state as 'complete' | 'pruned' | 'failed' });
+      options.listener?.trialFinished?.(finished);
+      // A configuration error fails every trial alike: stop instead of burning the budget.
+      if (result?.outcome.kind === 'threw' && result.outcome.error.exitCode === 2 && !t.stop) {
+        throw rebuildError(result.outcome.error);
+      }
+    } finally {
+      running.delete(t.record.number);
+      freeSlots.push(t.slot);
+      freeSlots.sort((a, b) => a - b);
+    }
+  };
+
+  try {
+    for (;;) {
+      while (stoppedAsking === null && running.size < options.workers) {
+        const why = whyStop();
+        if (why !== null) {
+          stoppedAsking = why;
+          if (why === 'interrupted') stopAll();
+          break;
+        }
+        start();
+      }
+      if (running.size === 0) break;
+      await Promise.race([...running.values()].map((t) => t.done));
+      if (fatal) stopAll();
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', stopAll);
   }
+  if (fatal) throw fatal;
+  if (countedTrials(study) >= options.budget) return 'budget';
+  // Short of the budget after Ctrl-C, even if asking had already stopped for another reason.
+  if (options.signal?.aborted) return 'interrupted';
+  return stoppedAsking ?? 'budget';
 }
 
-async function runOneTrial(
+/** Records how a trial ended, from what the worker returned (or how it died). */
+function finish(
   study: Study,
-  trial: TrialRecord,
-  objective: Objective,
-  signal: AbortSignal | undefined,
-): Promise<TrialRecord> {
-  const t0 = performance.now();
-  const elapsed = () => (performance.now() - t0) / 1000;
-  const neverAborted = new AbortController().signal;
-  let outcome: number | ObjectiveOutcome;
-  try {
-    outcome = await objective(trial.params as Params, {
-      trial: trial.number,
-      seed: trial.seed,
-      report: (step, value) => study.report(trial.number, step, value),
-      shouldPrune: () => false,
-      signal: signal ?? neverAborted,
-    });
-  } catch (err) {
-    if (err instanceof TrialStopped) {
-      return err.why === 'pruned'
-        ? study.finishTrial(trial.number, 'pruned', err.lastValue, elapsed(), { metrics: err.metrics })
-        : study.finishTrial(trial.number, 'failed', null, elapsed(), { metrics: err.metrics, error: INTERRUPTED });
+  t: InFlight,
+  result: TrialResult | null,
+  crash: string | null,
+  seconds: number,
+  timeout: number | null,
+): TrialRecord {
+  const n = t.record.number;
+  const lastValue = t.record.intermediate.at(-1)?.[1] ?? null;
+  const timedOut = `exceeded --trial-timeout ${formatSeconds(timeout ?? 0)}`;
+  if (result === null) {
+    // The task was rejected: the worker thread died, or was terminated after a timeout.
+    const error = t.stop === 'timeout' ? `${timedOut} (worker terminated)` : `worker thread died: ${crash}`;
+    return study.finishTrial(n, 'failed', null, seconds, { error });
+  }
+  const { outcome } = result;
+  const metrics = { ...outcome.metrics, worker_thread: result.threadId };
+  if (t.stop === 'timeout') return study.finishTrial(n, 'failed', null, seconds, { metrics, error: timedOut });
+  // Told to stop (pruned or interrupted): the objective returned, threw or stopped, as it likes.
+  if (result.sawStop || outcome.kind === 'stopped') {
+    if (t.pruned) {
+      const value = lastValue ?? (outcome.kind === 'stopped' ? outcome.lastValue : null);
+      return study.finishTrial(n, 'pruned', value, seconds, { metrics });
     }
-    const metrics = err instanceof TrialFailure ? err.metrics : {};
-    const message = isHypersweepError(err) ? err.oneLine() : (err as Error)?.message ?? String(err);
-    study.finishTrial(trial.number, 'failed', null, elapsed(), { metrics, error: message });
-    // A configuration error fails every trial alike: stop instead of burning the budget.
-    if (isHypersweepError(err) && err.exitCode === 2) throw err;
-    return study.trial(trial.number)!;
+    return study.finishTrial(n, 'failed', null, seconds, { metrics, error: INTERRUPTED });
   }
-  const { value, metrics } = typeof outcome === 'number' ? { value: outcome, metrics: {} } : outcome;
+  if (outcome.kind === 'threw') {
+    const error = t.stop === 'interrupted' ? INTERRUPTED : errorText(outcome.error);
+    return study.finishTrial(n, 'failed', null, seconds, { metrics, error });
+  }
+  const value = outcome.value;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return study.finishTrial(trial.number, 'failed', null, elapsed(), {
-      metrics: metrics ?? {},
-      error: `objective returned a non-finite value (${String(value)})`,
+    const shown = typeof value === 'number' ? String(value) : value === undefined ? 'undefined' : typeof value;
+    return study.finishTrial(n, 'failed', null, seconds, {
+      metrics,
+      error: `objective returned a non-finite value (${shown})`,
     });
   }
-  return study.finishTrial(trial.number, 'complete', value, elapsed(), { metrics: metrics ?? {} });
+  return study.finishTrial(n, 'complete', value, seconds, { metrics });
+}
+
+function errorText(info: { message: string; code?: string; hint?: string }): string {
+  const error = rebuildError(info);
+  return isHypersweepError(error) ? error.oneLine() : error.message;
+}
+
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${Number(s.toPrecision(3))}s`;
+  if (s < 3600) return `${Number((s / 60).toPrecision(3))}m`;
+  return `${Number((s / 3600).toPrecision(3))}h`;
 }

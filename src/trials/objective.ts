@@ -1,6 +1,7 @@
 // What a study optimises: one async function from a trial's parameters to a
 // value, whatever runs behind it (the native MLP, a user's module, a test
-// function). The controller only ever sees this interface.
+// function). Objectives are built and called inside the pool's worker threads
+// (src/dispatch/worker.ts); the controller only sees their outcomes.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -19,9 +20,13 @@ export interface TrialContext {
   readonly seed: number;
   /** Reports an intermediate value (e.g. the metric after each epoch). */
   report(step: number, value: number): void;
-  /** Whether the pruner wants this trial stopped now. */
+  /**
+   * Whether the trial should stop now: the pruner's answer to the latest
+   * report (or the sweep stopping). Synchronous: the answer to a report is
+   * there as soon as the report is.
+   */
   shouldPrune(): boolean;
-  /** Aborted when the sweep is stopping. */
+  /** Aborted when the sweep stops this trial (Ctrl-C, --trial-timeout). */
   readonly signal: AbortSignal;
 }
 
@@ -60,7 +65,15 @@ export class TrialStopped extends Error {
   }
 }
 
-export async function buildObjective(spec: StudySpec, runtime: ObjectiveRuntime): Promise<Objective> {
+/**
+ * The objective a study names. Model objectives train on `dataset` when given
+ * (the pool's workers get the controller's shared arrays), else load it.
+ */
+export async function buildObjective(
+  spec: StudySpec,
+  runtime: ObjectiveRuntime,
+  dataset: DatasetSplits | null = null,
+): Promise<Objective> {
   const objective = spec.objective;
   switch (objective.kind) {
     case 'function':
@@ -69,11 +82,12 @@ export async function buildObjective(spec: StudySpec, runtime: ObjectiveRuntime)
       return loadModuleObjective(objective.path);
     case 'model':
       if (objective.model !== 'mlp') throw Errors.modelNotAvailable(objective.model);
-      return mlpObjective(spec, runtime, await loadStudyDataset(spec));
+      return mlpObjective(spec, runtime, dataset ?? (await loadStudyDataset(spec)));
   }
 }
 
-async function loadStudyDataset(spec: StudySpec): Promise<DatasetSplits> {
+/** The dataset of a model objective (arrays in SharedArrayBuffers, for the workers). */
+export async function loadStudyDataset(spec: StudySpec): Promise<DatasetSplits> {
   const name = parseDatasetName(spec.dataset?.name ?? 'mnist');
   const subset = spec.dataset?.trainSubset ?? undefined;
   return loadDataset(name, subset === undefined ? {} : { subset });
@@ -103,6 +117,7 @@ function mlpObjective(spec: StudySpec, runtime: ObjectiveRuntime, dataset: Datas
     const stopper = new AbortController();
     const stop = () => stopper.abort();
     ctx.signal.addEventListener('abort', stop);
+    if (ctx.signal.aborted) stop();
     let pruned = false;
     try {
       const result = await runMlpTrial(resolved, {

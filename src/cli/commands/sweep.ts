@@ -7,26 +7,42 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYamlValue } from 'yaml';
 
-import { countedTrials, runSweep, tellHistory, type StopReason } from '../../dispatch/controller.js';
+import type { StopReason } from '../../dispatch/controller.js';
+import { planWorkers } from '../../dispatch/plan.js';
+import { reserveLibuvThreads, runStudy } from '../../dispatch/run-study.js';
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
+import { MAX_THREADS } from '../../engine/native.js';
 import { Errors } from '../../errors.js';
+import { createPruner, defaultPrunerSpec } from '../../pruners/create.js';
+import { PRUNER_TYPES, type PrunerType } from '../../pruners/pruner.js';
 import { createSampler } from '../../samplers/sampler.js';
 import { loadSpaceFile, parseSpaceText } from '../../space/load.js';
-import { validateStudySpec } from '../../space/validate.js';
-import { defaultSamplerSpec, SAMPLER_TYPES, type SamplerType, type StudySpec } from '../../space/spec.js';
+import { parseDuration, validateStudySpec } from '../../space/validate.js';
+import {
+  defaultSamplerSpec,
+  SAMPLER_TYPES,
+  type PrunerSpec,
+  type SamplerType,
+  type StudySpec,
+} from '../../space/spec.js';
 import { acquireStudyLock, type StudyLock } from '../../study/lock.js';
 import { bestTrial, countByState, type TrialRecord } from '../../study/state.js';
-import { Study, studyDir, studyExists } from '../../study/study.js';
-import { buildObjective } from '../../trials/objective.js';
+import { INTERRUPTED, Study, studyDir, studyExists } from '../../study/study.js';
 import { hypersweepVersion } from '../../trials/record.js';
-import { collect, parseChoice, parseIntOption, parseThreads } from '../options.js';
+import { collect, parseChoice, parseIntOption } from '../options.js';
 import { printJsonLine } from '../output.js';
+import { createSweepView, formatParams, viewMode } from '../sweep-view.js';
 
 interface RunOptions {
   trials?: string;
   results: string;
   device: string;
+  workers?: string;
+  threadsPerTrial?: string;
   threads?: string;
+  pruner?: string;
+  trialTimeout?: string;
+  time?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -45,7 +61,12 @@ function addRunOptions(cmd: Command): Command {
     .option('--trials <n>', "the study's total number of trials (default: the space file's budget)")
     .option('--results <dir>', 'folder holding the studies', 'results')
     .option('--device <device>', 'auto, cpu or cuda (model objectives)', 'auto')
-    .option('--threads <t>', 'native threads per trial (default: all cores)')
+    .option('--workers <w>', 'trials in flight at once, each in a worker thread (default: min(cores, 2) for a model on the cpu, else 1)')
+    .option('--threads-per-trial <t>', 'native threads of each trial (default: cores / workers)')
+    .option('--threads <t>', 'same as --threads-per-trial')
+    .option('--pruner <type>', `stop hopeless trials early: ${PRUNER_TYPES.join(', ')} (default: the space file's, else none)`)
+    .option('--trial-timeout <duration>', 'record a trial running longer than this (e.g. 90s, 5m) failed, and go on')
+    .option('--time <duration>', "stop starting trials after this long (e.g. 2h); default: the space file's budget.time")
     .option('--quiet', 'print only the summary')
     .option('--json', 'print the summary as one JSON object on the last line of stdout');
 }
@@ -83,14 +104,17 @@ async function sweepCommand(file: string, opts: SweepOptions): Promise<number> {
   const seed =
     opts.seed !== undefined ? parseIntOption('--seed', opts.seed, 0, 0xffffffff) : (spec.sampler.seed ?? randomInt(0, 2 ** 31));
   const budget = opts.trials !== undefined ? parseIntOption('--trials', opts.trials, 1, MAX_TRIALS) : spec.budget.trials;
+  // --pruner is recorded with the study, so that a resume goes on pruning alike.
+  if (opts.pruner !== undefined) spec = { ...spec, pruner: prunerFromOption(opts.pruner, spec.pruner) };
+  createPruner(spec.pruner, spec.direction, spec.file); // refuse bad pruner options before creating anything
   const name = opts.study ?? spec.name;
   const dir = studyDir(opts.results, name);
   if (studyExists(opts.results, name) && !opts.forceNew) throw Errors.studyExists(name, opts.results);
-  const runtime = runtimeFrom(opts);
+  const runtime = runtimeFrom(opts, spec);
   createSampler(spec.sampler, spec.params, spec.direction, seed); // refuse a bad sampler before creating anything
 
   fs.mkdirSync(dir, { recursive: true });
-  const lock = await acquireStudyLock(dir, name, onLockLost);
+  const lock = releaseOnce(await acquireStudyLock(dir, name, onLockLost));
   try {
     const study = Study.create(opts.results, name, spec, seed, hypersweepVersion(), { forceNew: opts.forceNew ?? false });
     return await drive(study, budget, runtime, [], opts, lock);
@@ -103,11 +127,14 @@ async function sweepCommand(file: string, opts: SweepOptions): Promise<number> {
 async function resumeCommand(name: string, opts: RunOptions): Promise<number> {
   const dir = studyDir(opts.results, name);
   if (!studyExists(opts.results, name)) throw Errors.studyNotFound(name, opts.results);
-  const runtime = runtimeFrom(opts);
-  const lock = await acquireStudyLock(dir, name, onLockLost);
+  const spec = Study.read(opts.results, name).created.spec as StudySpec;
+  const runtime = runtimeFrom(opts, spec);
+  if (runtime.pruner !== undefined) createPruner(runtime.pruner, spec.direction, spec.file);
+  const lock = releaseOnce(await acquireStudyLock(dir, name, onLockLost));
   try {
     const study = Study.open(opts.results, name, (message) => process.stderr.write(`hypersweep: warning: ${message}\n`));
-    const retries = study.failInterrupted();
+    study.failInterrupted(); // trials a killed controller left running
+    const retries = interruptedNotRetried(study.state.trials);
     const budget =
       opts.trials !== undefined ? parseIntOption('--trials', opts.trials, 1, MAX_TRIALS) : study.spec.budget.trials;
     const out = opts.json ? process.stderr : process.stdout;
@@ -126,8 +153,65 @@ async function resumeCommand(name: string, opts: RunOptions): Promise<number> {
   }
 }
 
-function runtimeFrom(opts: RunOptions) {
-  return { device: resolveDevice(parseDeviceRequest(opts.device)), threads: parseThreads(opts.threads) };
+interface Runtime {
+  device: 'cpu' | 'cuda';
+  workers: number;
+  threadsPerTrial: number;
+  /** This run's pruner when --pruner overrides the study's (resume); undefined: the study's. */
+  pruner: PrunerSpec | null | undefined;
+  trialTimeoutSeconds: number | null;
+  /** --time, else null (the study's budget.time applies). */
+  timeSeconds: number | null;
+}
+
+/**
+ * Trials to run again: every trial recorded interrupted (by Ctrl-C, or found
+ * running after a kill) that has no retry yet, in their order.
+ */
+function interruptedNotRetried(trials: readonly TrialRecord[]): TrialRecord[] {
+  const retried = new Set(trials.flatMap((t) => (t.retryOf === null ? [] : [t.retryOf])));
+  return trials.filter((t) => t.state === 'failed' && t.error === INTERRUPTED && !retried.has(t.number));
+}
+
+function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
+  const device = resolveDevice(parseDeviceRequest(opts.device));
+  if (opts.threads !== undefined && opts.threadsPerTrial !== undefined) {
+    throw Errors.invalidOption('--threads', opts.threads, 'not given with --threads-per-trial (they are the same option)');
+  }
+  const threadsRaw = opts.threadsPerTrial ?? opts.threads;
+  const threadsOption = opts.threadsPerTrial !== undefined ? '--threads-per-trial' : '--threads';
+  const plan = planWorkers(spec.objective, device, {
+    ...(opts.workers !== undefined ? { workers: parseIntOption('--workers', opts.workers, 1, 256) } : {}),
+    ...(threadsRaw !== undefined ? { threadsPerTrial: parseIntOption(threadsOption, threadsRaw, 1, MAX_THREADS) } : {}),
+  });
+  // Before anything starts libuv's thread pool (it is sized once).
+  reserveLibuvThreads(plan.workers);
+  return {
+    device,
+    workers: plan.workers,
+    threadsPerTrial: plan.threadsPerTrial,
+    pruner: opts.pruner === undefined ? undefined : prunerFromOption(opts.pruner, spec.pruner),
+    trialTimeoutSeconds: opts.trialTimeout === undefined ? null : parseDurationOption('--trial-timeout', opts.trialTimeout),
+    timeSeconds: opts.time === undefined ? null : parseDurationOption('--time', opts.time),
+  };
+}
+
+/** `--pruner TYPE`: the space file's options when it names the same type, else the type's defaults. */
+function prunerFromOption(raw: string, current: PrunerSpec | null): PrunerSpec {
+  const type = parseChoice<PrunerType>('--pruner', raw, PRUNER_TYPES);
+  return current?.type === type ? current : defaultPrunerSpec(type);
+}
+
+function parseDurationOption(option: string, raw: string): number {
+  const seconds = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : parseDuration(raw);
+  if (seconds === null || !(seconds > 0)) throw Errors.invalidOption(option, raw, 'a duration like 90s, 30m, 2h or 1h30m (or seconds)');
+  return seconds;
+}
+
+/** drive() releases the lock and so may the caller's error path: the second release must not throw over the first error. */
+function releaseOnce(lock: StudyLock): StudyLock {
+  let released: Promise<void> | undefined;
+  return { release: () => (released ??= lock.release()) };
 }
 
 function onLockLost(err: Error): void {
@@ -139,44 +223,50 @@ function onLockLost(err: Error): void {
 async function drive(
   study: Study,
   budget: number,
-  runtime: { device: 'cpu' | 'cuda'; threads: number },
+  runtime: Runtime,
   retries: readonly TrialRecord[],
   opts: RunOptions,
   lock: StudyLock,
 ): Promise<number> {
+  // With --json, stdout carries only the final JSON line: progress goes to stderr.
   const out = opts.json ? process.stderr : process.stdout;
+  const view = createSweepView(study, budget, out, viewMode(out, opts.quiet ?? false));
   const stopper = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts > 1) {
-      // Every event already written is in the journal: aborting now loses only the running trial.
+      // Every event already written is in the journal: aborting now loses only the running trials' progress.
+      view.stop();
       process.stderr.write(`\nhypersweep: ${signal} again: aborting now; resume with: hypersweep resume ${study.name}\n`);
       process.exit(130);
     }
-    process.stderr.write(`\nhypersweep: ${signal}: stopping after the running trial's current step (again to abort now)\n`);
+    view.log(
+      `hypersweep: ${signal}: no new trials; running trials stop at their next epoch or report ` +
+        `and are recorded interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to abort now)`,
+    );
     stopper.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const started = Date.now();
   let reason: StopReason;
   try {
     study.controllerEvent('controller_started');
-    const sampler = createSampler(study.spec.sampler, study.spec.params, study.spec.direction, study.seed);
-    tellHistory(sampler, study);
-    const objective = await buildObjective(study.spec, runtime);
-    reason = await runSweep(study, sampler, objective, {
+    reason = await runStudy(study, {
       budget,
-      timeSeconds: study.spec.budget.timeSeconds,
+      timeSeconds: runtime.timeSeconds ?? study.spec.budget.timeSeconds,
+      workers: runtime.workers,
+      threadsPerTrial: runtime.threadsPerTrial,
+      device: runtime.device,
+      ...(runtime.pruner !== undefined ? { pruner: runtime.pruner } : {}),
+      trialTimeoutSeconds: runtime.trialTimeoutSeconds,
       retries,
       signal: stopper.signal,
-      onTrialFinished: (t) => {
-        if (!opts.quiet) out.write(trialLine(study, t, budget, started) + '\n');
-      },
+      listener: view,
     });
     study.controllerEvent('controller_stopped', reason);
   } finally {
+    view.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     study.close();
@@ -190,9 +280,12 @@ async function drive(
       `study ${study.name}: ${reason}; ${summary.counts.complete} complete, ${summary.counts.pruned} pruned, ` +
         `${summary.counts.failed} failed\n` +
         (best ? `best: trial ${best.trial} ${study.spec.metric}=${best.value} ${formatParams(best.params)}\n` : 'no complete trial yet\n') +
-        (reason === 'interrupted' ? `resume with: hypersweep resume ${study.name}\n` : '') +
         `journal: ${study.journalFile}\n`,
     );
+  }
+  // After the journal is closed and the lock released, so that the command printed works at once.
+  if (reason === 'interrupted' || reason === 'time') {
+    (opts.json ? process.stderr : process.stdout).write(`resume with: hypersweep resume ${study.name}\n`);
   }
   return reason === 'interrupted' ? 130 : 0;
 }
@@ -208,32 +301,6 @@ function summarize(study: Study, reason: StopReason) {
     best: best ? { trial: best.number, params: best.params, value: best.value } : null,
     journal: study.journalFile,
   };
-}
-
-function formatParams(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : String(v)}`)
-    .join(' ');
-}
-
-function trialLine(study: Study, t: TrialRecord, budget: number, startedMs: number): string {
-  const done = countedTrials(study);
-  const best = bestTrial(study.state.trials, study.spec.direction);
-  const elapsed = (Date.now() - startedMs) / 1000;
-  const ranHere = Math.max(1, study.state.trials.filter((x) => x.finishedAt && Date.parse(x.finishedAt) >= startedMs).length);
-  const eta = ((budget - done) * elapsed) / ranHere;
-  const value = t.value === null ? '' : ` ${study.spec.metric}=${Number(t.value.toPrecision(6))}`;
-  return (
-    `[${done}/${budget}] trial ${t.number} ${t.state}${value}${t.error ? ` (${t.error})` : ''}  ${formatParams(t.params)}` +
-    (best ? `  | best ${Number(best.value!.toPrecision(6))} (trial ${best.number})` : '') +
-    (done < budget ? `  eta ${formatDuration(eta)}` : '')
-  );
-}
-
-function formatDuration(s: number): string {
-  if (s < 60) return `${Math.round(s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /**

@@ -1,0 +1,79 @@
+// Runs a study's trials on a worker pool until its budget (or a stop): the
+// one entry point shared by `hypersweep sweep/resume` and the benchmarks.
+import type { DeviceName } from '../engine/addon-types.js';
+import { createPruner } from '../pruners/create.js';
+import type { Pruner, PrunerReport } from '../pruners/pruner.js';
+import { createSampler } from '../samplers/sampler.js';
+import type { PrunerSpec } from '../space/spec.js';
+import { readJournal } from '../study/journal-reader.js';
+import type { TrialRecord } from '../study/state.js';
+import type { Study } from '../study/study.js';
+import { loadStudyDataset } from '../trials/objective.js';
+import { runSweep, tellHistory, type StopReason, type SweepListener } from './controller.js';
+import { TrialPool } from './pool.js';
+
+export interface StudyRunOptions {
+  budget: number;
+  timeSeconds: number | null;
+  workers: number;
+  threadsPerTrial: number;
+  device: DeviceName;
+  /** The pruner for this run (default: the study's). */
+  pruner?: PrunerSpec | null;
+  trialTimeoutSeconds?: number | null;
+  retries?: readonly TrialRecord[];
+  signal?: AbortSignal;
+  listener?: SweepListener;
+}
+
+export async function runStudy(study: Study, options: StudyRunOptions): Promise<StopReason> {
+  const spec = study.spec;
+  const pruner = createPruner(options.pruner === undefined ? spec.pruner : options.pruner, spec.direction, spec.file);
+  const sampler = createSampler(spec.sampler, spec.params, spec.direction, study.seed);
+  tellHistory(sampler, study);
+  replayReports(pruner, study);
+  // Loaded once here, shared with every worker (SharedArrayBuffers, not copies).
+  const dataset = spec.objective.kind === 'model' ? await loadStudyDataset(spec) : null;
+  const pool = new TrialPool(options.workers, {
+    spec,
+    runtime: { device: options.device, threads: options.threadsPerTrial },
+    dataset,
+  });
+  try {
+    await pool.prepare();
+    return await runSweep(study, sampler, pool, {
+      budget: options.budget,
+      timeSeconds: options.timeSeconds,
+      workers: options.workers,
+      pruner,
+      trialTimeoutSeconds: options.trialTimeoutSeconds ?? null,
+      ...(options.retries ? { retries: options.retries } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.listener ? { listener: options.listener } : {}),
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Feeds a resumed study's past intermediate values, in journal order, to a pruner that remembers (ASHA). */
+function replayReports(pruner: Pruner, study: Study): void {
+  if (!pruner.replay || study.state.trials.every((t) => t.intermediate.length === 0)) return;
+  const reports: PrunerReport[] = [];
+  for (const e of readJournal(study.journalFile).events) {
+    if (e.event === 'intermediate') reports.push({ trial: e.trial, step: e.step, value: e.value });
+  }
+  pruner.replay(reports);
+}
+
+/**
+ * Every native call of a trial (an epoch, an evaluation) holds one libuv
+ * thread while it runs, and libuv has 4 unless told otherwise: more workers
+ * than that would queue behind each other. Must run before libuv's pool first
+ * starts (it is sized once), so the sweep command calls it first thing.
+ */
+export function reserveLibuvThreads(workers: number): void {
+  const wanted = workers + 2;
+  const current = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  if (!(current >= wanted)) process.env.UV_THREADPOOL_SIZE = String(Math.min(1024, wanted));
+}

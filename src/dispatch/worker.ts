@@ -1,0 +1,84 @@
+// The entry of a pool worker thread (Piscina calls the default export once per
+// task). A worker builds the study's objective once, on its first task (the
+// native addon is loaded then, and a model's shared dataset wrapped), and
+// reuses it for every later trial. Whatever a trial does, the worker returns
+// a TrialResult; only a dead thread (process.exit, a native crash) does not.
+import { threadId, workerData } from 'node:worker_threads';
+
+import { isHypersweepError } from '../errors.js';
+import { buildObjective, TrialFailure, TrialStopped, type Objective } from '../trials/objective.js';
+import { WorkerLink } from './link.js';
+import type { ErrorInfo, PoolData, PrepareResult, TrialOutcome, TrialResult, TrialTask, WorkerTask } from './protocol.js';
+
+const data = workerData as PoolData;
+let objective: Promise<Objective> | undefined;
+
+function getObjective(): Promise<Objective> {
+  objective ??= buildObjective(data.spec, data.runtime, data.dataset);
+  return objective;
+}
+
+export default async function runTask(task: WorkerTask): Promise<TrialResult | PrepareResult> {
+  if (task.kind === 'prepare') {
+    try {
+      await getObjective();
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: errorInfo(err) };
+    }
+  }
+  return runTrial(task);
+}
+
+async function runTrial(task: TrialTask): Promise<TrialResult> {
+  const stopper = new AbortController();
+  const link = new WorkerLink(task.port, task.shared, () => stopper.abort());
+  let outcome: TrialOutcome;
+  try {
+    const fn = await getObjective();
+    const returned = await fn(task.params, {
+      trial: task.trial,
+      seed: task.seed,
+      report: (step, value) => link.report(step, value),
+      shouldPrune: () => link.shouldPrune(),
+      signal: stopper.signal,
+    });
+    outcome =
+      typeof returned === 'object' && returned !== null
+        ? { kind: 'returned', value: returned.value, metrics: jsonMetrics(returned.metrics) }
+        : { kind: 'returned', value: returned, metrics: {} };
+  } catch (err) {
+    if (err instanceof TrialStopped) {
+      outcome = { kind: 'stopped', lastValue: err.lastValue, metrics: jsonMetrics(err.metrics) };
+    } else {
+      const metrics = err instanceof TrialFailure ? jsonMetrics(err.metrics) : {};
+      outcome = { kind: 'threw', error: errorInfo(err), metrics };
+    }
+  } finally {
+    // Every report must be journalled before the controller sees the trial end.
+    link.awaitAnswers();
+    link.close();
+  }
+  return { outcome, sawStop: link.sawStop, threadId };
+}
+
+/** Metrics go into the JSON journal: anything JSON cannot hold is dropped here, not in the controller. */
+function jsonMetrics(metrics: unknown): Record<string, unknown> {
+  if (metrics === undefined || metrics === null) return {};
+  try {
+    const json = JSON.parse(JSON.stringify(metrics)) as unknown;
+    return typeof json === 'object' && json !== null && !Array.isArray(json)
+      ? (json as Record<string, unknown>)
+      : { metrics: json };
+  } catch (err) {
+    return { metrics_error: `metrics could not be written as JSON: ${(err as Error).message}` };
+  }
+}
+
+function errorInfo(err: unknown): ErrorInfo {
+  if (isHypersweepError(err)) {
+    return { message: err.message, code: err.code, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) };
+  }
+  if (err instanceof Error) return { message: err.message || err.name };
+  return { message: `threw ${String(err)}` };
+}
