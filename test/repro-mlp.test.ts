@@ -69,7 +69,8 @@ describe.skipIf(!hasAddon)('repro of an MLP trial', () => {
     results = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-repro-'));
     const space = path.join(results, 'tiny.yaml');
     fs.writeFileSync(space, SPACE);
-    const r = runCli(['sweep', space, '--results', results, '--device', 'cpu', '--threads', '2', '--json']);
+    // --save-weights all: every trial's weights are saved by the sweep itself, so repro checks them too.
+    const r = runCli(['sweep', space, '--results', results, '--device', 'cpu', '--threads', '2', '--save-weights', 'all', '--json']);
     expect(r.code, r.stderr).toBe(0);
     journal = path.join(results, 'tiny', 'journal.jsonl');
     original = fs.readFileSync(journal, 'utf8');
@@ -81,15 +82,15 @@ describe.skipIf(!hasAddon)('repro of an MLP trial', () => {
     const r = repro(['tiny', '1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.report).toMatchObject({ check: 'bit-identical', match: true, bit_identical: true, tolerance: null, objective: 'mlp', state: 'complete' });
-    // 2 epochs × 4 metrics, test_accuracy, steps, state.
+    // 2 epochs × 4 metrics, test_accuracy, steps, state, and the weights the sweep saved.
     expect(r.report.comparisons.map((c) => c.metric)).toEqual([
       'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy',
       'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy',
-      'test_accuracy', 'steps', 'state',
+      'test_accuracy', 'steps', 'state', 'weights (max |diff|)',
     ]);
     expect(r.report.recorded_run).toMatchObject({ device: 'cpu', threads: 2 });
     expect(r.report.new_run).toMatchObject({ device: 'cpu', threads: 2, dtype: 'float32' });
-    expect(r.stderr).toMatch(/result: REPRODUCED, bit-identical \(11 value\(s\) compared\)/);
+    expect(r.stderr).toMatch(/result: REPRODUCED, bit-identical \(12 value\(s\) compared\)/);
     expect(r.stderr).toMatch(/^ +2 +val_accuracy +\S+ +\S+ +0 +identical$/m);
   }, 120_000);
 
@@ -103,7 +104,7 @@ describe.skipIf(!hasAddon)('repro of an MLP trial', () => {
     expect(bad[0]).toMatchObject({ step: 2, metric: 'val_loss', identical: false });
     expect(bad[0]!.abs_diff!).toBeGreaterThan(0);
     expect(bad[0]!.abs_diff!).toBeLessThan(1e-14);
-    expect(r.stderr).toMatch(/NOT REPRODUCED: 1 of 11 value\(s\) differ \(bit-identity required\); first: step 2 val_loss/);
+    expect(r.stderr).toMatch(/NOT REPRODUCED: 1 of 12 value\(s\) differ \(bit-identity required\); first: step 2 val_loss/);
   }, 120_000);
 
   it('with another thread count, states the tolerance it checked (and that one ulp is within it)', () => {
@@ -112,7 +113,7 @@ describe.skipIf(!hasAddon)('repro of an MLP trial', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.report).toMatchObject({ check: 'tolerance', match: true, bit_identical: false, tolerance: { rtol: 0.01, atol: 0.001 } });
     expect(r.report.why).toMatch(/2 thread\(s\) recorded, 1 now/);
-    expect(r.stderr).toMatch(/result: REPRODUCED within tolerance rtol=0.01, atol=0.001 \(11 value\(s\) compared; 1 not bit-identical\)/);
+    expect(r.stderr).toMatch(/result: REPRODUCED within tolerance rtol=0.01, atol=0.001 \(12 value\(s\) compared; 1 not bit-identical\)/);
     // A real difference is still caught under a tolerance.
     alterRecord(0, 1, 'val_accuracy', (v) => v + 0.2);
     const far = repro(['tiny', '0', '--threads', '1']);
@@ -145,6 +146,7 @@ describe.skipIf(!hasAddon)('repro of an MLP trial', () => {
     expect(record.results.find((x) => x.N === 1000)!.max_abs_diff).toBeLessThan(1e-6);
     expect(g.stderr).toContain('weights of trial 0 of study tiny');
     expect(runCli(['gradcheck', '--from', 'tiny/0', '--seed', '3', '--results', results]).stderr).toMatch(/--from cannot be combined with --seed/);
+    fs.rmSync(weightsFile(results, 'tiny', 1));
     expect(runCli(['gradcheck', '--from', 'tiny/1', '--results', results]).stderr).toMatch(/no saved weights for trial 1/);
 
     // Weights that differ by one ulp in one place are caught.

@@ -1,14 +1,18 @@
 // Runs a study's trials on a worker pool until its budget (or a stop): the
 // one entry point shared by `hypersweep sweep/resume` and the benchmarks.
+import path from 'node:path';
+
 import type { DeviceName } from '../engine/addon-types.js';
 import { createPruner } from '../pruners/create.js';
 import type { Pruner, PrunerReport } from '../pruners/pruner.js';
 import { createSampler } from '../samplers/sampler.js';
 import type { PrunerSpec } from '../space/spec.js';
 import { readJournal } from '../study/journal-reader.js';
-import type { TrialRecord } from '../study/state.js';
+import { writeLeaderboard } from '../study/leaderboard.js';
+import { bestTrial, type TrialRecord } from '../study/state.js';
 import type { Study } from '../study/study.js';
 import { loadStudyDataset } from '../trials/objective.js';
+import { removeOtherTrialWeights, type SaveWeightsPolicy } from '../trials/weights.js';
 import { runSweep, tellHistory, type StopReason, type SweepListener } from './controller.js';
 import { TrialPool } from './pool.js';
 
@@ -24,6 +28,8 @@ export interface StudyRunOptions {
   retries?: readonly TrialRecord[];
   signal?: AbortSignal;
   listener?: SweepListener;
+  /** Which complete model trials keep their weights under results/<study>/trials/<n>/ (default: best). */
+  saveWeights?: SaveWeightsPolicy;
 }
 
 export async function runStudy(study: Study, options: StudyRunOptions): Promise<StopReason> {
@@ -34,11 +40,34 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
   replayReports(pruner, study);
   // Loaded once here, shared with every worker (SharedArrayBuffers, not copies).
   const dataset = spec.objective.kind === 'model' ? await loadStudyDataset(spec) : null;
+  const resultsDir = path.dirname(study.dir);
+  const policy = options.saveWeights ?? 'best';
+  const saving = spec.objective.kind === 'model' && policy !== 'none';
   const pool = new TrialPool(options.workers, {
     spec,
-    runtime: { device: options.device, threads: options.threadsPerTrial },
+    runtime: {
+      device: options.device,
+      threads: options.threadsPerTrial,
+      weights: saving ? { resultsDir, study: study.name } : null,
+    },
     dataset,
   });
+  // The ranked view beside the journal, rewritten after every finished trial.
+  const refreshViews = (): void => {
+    writeLeaderboard(resultsDir, study.name, study.state);
+    const best = bestTrial(study.state.trials, spec.direction);
+    if (saving && policy === 'best' && best) removeOtherTrialWeights(resultsDir, study.name, best.number);
+  };
+  const outer = options.listener;
+  const listener: SweepListener = {
+    trialStarted: (trial) => outer?.trialStarted?.(trial),
+    intermediate: (trial, step, value, prune) => outer?.intermediate?.(trial, step, value, prune),
+    trialFinished: (trial) => {
+      refreshViews();
+      outer?.trialFinished?.(trial);
+    },
+  };
+  refreshViews();
   try {
     await pool.prepare();
     return await runSweep(study, sampler, pool, {
@@ -49,7 +78,7 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
       trialTimeoutSeconds: options.trialTimeoutSeconds ?? null,
       ...(options.retries ? { retries: options.retries } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.listener ? { listener: options.listener } : {}),
+      listener,
     });
   } finally {
     await pool.close();

@@ -56,6 +56,8 @@ export interface ControllerEvent {
   pid: number;
   host: string;
   reason?: string;
+  /** controller_started: the budget this run of the controller works toward. */
+  budget?: { trials: number; time_s: number | null };
 }
 
 export type JournalEvent =

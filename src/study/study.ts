@@ -170,13 +170,11 @@ export class Study {
     return orphans;
   }
 
-  controllerEvent(kind: 'controller_started' | 'controller_stopped', reason?: string): void {
-    this.writer.append({
-      event: kind,
-      pid: process.pid,
-      host: os.hostname(),
-      ...(reason ? { reason } : {}),
-    });
+  controllerEvent(
+    kind: 'controller_started' | 'controller_stopped',
+    extra: { reason?: string; budget?: { trials: number; time_s: number | null } } = {},
+  ): void {
+    this.writer.append({ event: kind, pid: process.pid, host: os.hostname(), ...extra });
   }
 
   close(): void {

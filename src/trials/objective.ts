@@ -11,8 +11,10 @@ import { Errors } from '../errors.js';
 import type { StudySpec } from '../space/spec.js';
 import type { Params } from '../study/events.js';
 import { evaluateTestFunction } from './functions.js';
-import { resolveMlpParams } from './mlp/params.js';
-import { runMlpTrial, type EpochMetrics } from './mlp/run.js';
+import { trainMlp, type EpochMetrics } from './mlp/run.js';
+import { hypersweepVersion } from './record.js';
+import { mlpReproInfo, mlpTrialParams, objectiveReproInfo, type ReproInfo } from './repro.js';
+import { saveTrialWeights } from './weights.js';
 
 export interface TrialContext {
   readonly trial: number;
@@ -37,9 +39,17 @@ export interface ObjectiveOutcome {
 
 export type Objective = (params: Params, ctx: TrialContext) => Promise<number | ObjectiveOutcome>;
 
+/** Where a model trial saves its weights when it completes (the controller prunes them to the policy). */
+export interface WeightsTarget {
+  resultsDir: string;
+  study: string;
+}
+
 export interface ObjectiveRuntime {
   device: DeviceName;
   threads: number;
+  /** Model trials save their weights here when they complete; null: never. */
+  weights?: WeightsTarget | null;
 }
 
 /** The error a trial throws to be recorded `failed` with this reason (not a crash). */
@@ -76,10 +86,12 @@ export async function buildObjective(
 ): Promise<Objective> {
   const objective = spec.objective;
   switch (objective.kind) {
-    case 'function':
-      return async (params) => evaluateTestFunction(objective.function, params, objective.dims);
+    case 'function': {
+      const repro = objectiveReproInfo(spec, hypersweepVersion());
+      return async (params) => ({ value: evaluateTestFunction(objective.function, params, objective.dims), metrics: { repro } });
+    }
     case 'module':
-      return loadModuleObjective(objective.path);
+      return withRepro(await loadModuleObjective(objective.path), objectiveReproInfo(spec, hypersweepVersion()));
     case 'model':
       if (objective.model !== 'mlp') throw Errors.modelNotAvailable(objective.model);
       return mlpObjective(spec, runtime, dataset ?? (await loadStudyDataset(spec)));
@@ -107,23 +119,32 @@ async function loadModuleObjective(file: string): Promise<Objective> {
   return fn as Objective;
 }
 
+/** Adds what is needed to re-run the trial (metrics.repro) to whatever a user's objective returns. */
+function withRepro(fn: Objective, repro: ReproInfo): Objective {
+  return async (params, ctx) => {
+    const out = await fn(params, ctx);
+    if (typeof out === 'object' && out !== null) return { ...out, metrics: { ...out.metrics, repro } };
+    return { value: out, metrics: { repro } };
+  };
+}
+
 function mlpObjective(spec: StudySpec, runtime: ObjectiveRuntime, dataset: DatasetSplits): Objective {
   const metric = spec.metric;
+  const splitRows = { val: dataset.val.rows, test: dataset.test.rows };
   return async (params, ctx) => {
-    const resolved = resolveMlpParams(
-      { seed: ctx.seed, ...spec.fixed, ...params },
-      `trial ${ctx.trial} of ${path.basename(spec.file)}`,
-    );
+    // Exactly as `hypersweep repro` rebuilds them: seed, then fixed settings, then the sampled params.
+    const { params: resolved, dtype } = mlpTrialParams(spec, { number: ctx.trial, params, seed: ctx.seed });
     const stopper = new AbortController();
     const stop = () => stopper.abort();
     ctx.signal.addEventListener('abort', stop);
     if (ctx.signal.aborted) stop();
     let pruned = false;
     try {
-      const result = await runMlpTrial(resolved, {
+      const { result, model } = await trainMlp(resolved, {
         dataset,
         device: runtime.device,
         threads: runtime.threads,
+        dtype,
         signal: stopper.signal,
         onEpoch: (m) => {
           const value = metricValue(metric, m, null);
@@ -142,11 +163,18 @@ function mlpObjective(spec: StudySpec, runtime: ObjectiveRuntime, dataset: Datas
         device: result.device,
         threads: result.threads,
         train_rows: result.train_rows,
+        repro: mlpReproInfo(spec, result, splitRows),
       };
       const lastValue = metricValue(metric, last, result.test_accuracy);
       if (result.state === 'failed') throw new TrialFailure(result.reason ?? 'training failed', metrics);
       if (result.state === 'stopped') throw new TrialStopped(pruned ? 'pruned' : 'interrupted', lastValue, metrics);
       if (lastValue === null) throw new TrialFailure(`metric "${metric}" was not measured`, metrics);
+      if (runtime.weights) {
+        saveTrialWeights(runtime.weights.resultsDir, runtime.weights.study, ctx.trial, model.getParams(), {
+          value: lastValue,
+          params: resolved,
+        });
+      }
       return { value: lastValue, metrics };
     } finally {
       ctx.signal.removeEventListener('abort', stop);

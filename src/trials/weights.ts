@@ -263,6 +263,12 @@ export function removeOtherTrialWeights(resultsDir: string, study: string, keep:
       fs.rmSync(file);
       removed++;
     }
+    // Drop the trial's folder too once nothing else is in it (rmdir refuses a non-empty one).
+    try {
+      fs.rmdirSync(path.join(dir, name));
+    } catch {
+      /* other files live there: keep it */
+    }
   }
   return removed;
 }

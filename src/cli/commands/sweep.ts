@@ -29,6 +29,7 @@ import { acquireStudyLock, type StudyLock } from '../../study/lock.js';
 import { bestTrial, countByState, type TrialRecord } from '../../study/state.js';
 import { INTERRUPTED, Study, studyDir, studyExists } from '../../study/study.js';
 import { hypersweepVersion } from '../../trials/record.js';
+import { SAVE_WEIGHTS_POLICIES, type SaveWeightsPolicy } from '../../trials/weights.js';
 import { collect, parseChoice, parseIntOption } from '../options.js';
 import { printJsonLine } from '../output.js';
 import { createSweepView, formatParams, viewMode } from '../sweep-view.js';
@@ -43,6 +44,7 @@ interface RunOptions {
   pruner?: string;
   trialTimeout?: string;
   time?: string;
+  saveWeights: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -67,6 +69,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--pruner <type>', `stop hopeless trials early: ${PRUNER_TYPES.join(', ')} (default: the space file's, else none)`)
     .option('--trial-timeout <duration>', 'record a trial running longer than this (e.g. 90s, 5m) failed, and go on')
     .option('--time <duration>', "stop starting trials after this long (e.g. 2h); default: the space file's budget.time")
+    .option('--save-weights <policy>', 'which model trials keep their weights in <results>/<study>/trials/<n>/: best, all or none', 'best')
     .option('--quiet', 'print only the summary')
     .option('--json', 'print the summary as one JSON object on the last line of stdout');
 }
@@ -162,6 +165,7 @@ interface Runtime {
   trialTimeoutSeconds: number | null;
   /** --time, else null (the study's budget.time applies). */
   timeSeconds: number | null;
+  saveWeights: SaveWeightsPolicy;
 }
 
 /**
@@ -193,6 +197,7 @@ function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
     pruner: opts.pruner === undefined ? undefined : prunerFromOption(opts.pruner, spec.pruner),
     trialTimeoutSeconds: opts.trialTimeout === undefined ? null : parseDurationOption('--trial-timeout', opts.trialTimeout),
     timeSeconds: opts.time === undefined ? null : parseDurationOption('--time', opts.time),
+    saveWeights: parseChoice<SaveWeightsPolicy>('--save-weights', opts.saveWeights, SAVE_WEIGHTS_POLICIES),
   };
 }
 
@@ -251,10 +256,11 @@ async function drive(
   process.on('SIGTERM', onSignal);
   let reason: StopReason;
   try {
-    study.controllerEvent('controller_started');
+    const timeSeconds = runtime.timeSeconds ?? study.spec.budget.timeSeconds;
+    study.controllerEvent('controller_started', { budget: { trials: budget, time_s: timeSeconds } });
     reason = await runStudy(study, {
       budget,
-      timeSeconds: runtime.timeSeconds ?? study.spec.budget.timeSeconds,
+      timeSeconds,
       workers: runtime.workers,
       threadsPerTrial: runtime.threadsPerTrial,
       device: runtime.device,
@@ -263,8 +269,9 @@ async function drive(
       retries,
       signal: stopper.signal,
       listener: view,
+      saveWeights: runtime.saveWeights,
     });
-    study.controllerEvent('controller_stopped', reason);
+    study.controllerEvent('controller_stopped', { reason });
   } finally {
     view.stop();
     process.off('SIGINT', onSignal);
