@@ -38,5 +38,12 @@ describe.skipIf(!hasAddon)('MLP sweep on the pool', () => {
     // Both workers trained (two threads), and with plausible learning on the better settings.
     expect(new Set(trials.map((t) => t.metrics.worker_thread)).size).toBe(2);
     expect(Math.max(...trials.map((t) => t.value!))).toBeGreaterThan(0.5);
+    // --save-weights best (the default): exactly the best trial's weights are kept, and the
+    // leaderboard beside the journal ranks it first.
+    const best = trials.reduce((a, b) => (b.value! > a.value! ? b : a));
+    expect(fs.readdirSync(path.join(results, 'mlp-tiny', 'trials'))).toEqual([String(best.number)]);
+    expect(fs.existsSync(path.join(results, 'mlp-tiny', 'trials', String(best.number), 'weights.bin'))).toBe(true);
+    const top = JSON.parse(fs.readFileSync(path.join(results, 'mlp-tiny', 'leaderboard.jsonl'), 'utf8').split('\n')[0]!);
+    expect(top).toMatchObject({ rank: 1, trial: best.number });
   });
 });

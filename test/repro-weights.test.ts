@@ -13,7 +13,7 @@ import {
   decodeWeights,
   encodeWeights,
   loadTrialWeights,
-  removeOtherTrialWeights,
+  removeTrialWeights,
   saveTrialWeights,
   shouldSaveWeights,
   weightsFile,
@@ -110,14 +110,16 @@ describe('--save-weights policy', () => {
     expect(shouldSaveWeights('all', state, 999, null)).toBe(false);
   });
 
-  it('removeOtherTrialWeights deletes only weights.bin of the other trials', () => {
+  it('removeTrialWeights deletes one trial\'s weights.bin, and its folder only when empty', () => {
     const p = randomParams(Float32Array);
     for (const n of [1, 4, 7]) saveTrialWeights(results, 's', n, p);
     fs.writeFileSync(path.join(results, 's', 'trials', '4', 'notes.txt'), 'keep me');
-    expect(removeOtherTrialWeights(results, 's', 4)).toBe(2);
-    expect(fs.existsSync(weightsFile(results, 's', 4))).toBe(true);
-    expect(fs.existsSync(weightsFile(results, 's', 1))).toBe(false);
-    expect(fs.existsSync(weightsFile(results, 's', 7))).toBe(false);
+    expect(removeTrialWeights(results, 's', 1)).toBe(true);
+    expect(removeTrialWeights(results, 's', 4)).toBe(true);
+    expect(removeTrialWeights(results, 's', 1)).toBe(false);
+    expect(fs.existsSync(path.join(results, 's', 'trials', '1'))).toBe(false);
+    expect(fs.existsSync(weightsFile(results, 's', 4))).toBe(false);
     expect(fs.existsSync(path.join(results, 's', 'trials', '4', 'notes.txt'))).toBe(true);
+    expect(fs.existsSync(weightsFile(results, 's', 7))).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import { writeLeaderboard } from '../study/leaderboard.js';
 import { bestTrial, type TrialRecord } from '../study/state.js';
 import type { Study } from '../study/study.js';
 import { loadStudyDataset } from '../trials/objective.js';
-import { removeOtherTrialWeights, type SaveWeightsPolicy } from '../trials/weights.js';
+import { removeTrialWeights, type SaveWeightsPolicy } from '../trials/weights.js';
 import { runSweep, tellHistory, type StopReason, type SweepListener } from './controller.js';
 import { TrialPool } from './pool.js';
 
@@ -52,22 +52,27 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
     },
     dataset,
   });
-  // The ranked view beside the journal, rewritten after every finished trial.
-  const refreshViews = (): void => {
+  // Under 'best', the weights kept on disk: the study's best finished trial's.
+  let keptBest = bestTrial(study.state.trials, spec.direction)?.number ?? null;
+  const onFinished = (trial: TrialRecord): void => {
+    // The ranked view beside the journal, rewritten after every finished trial.
     writeLeaderboard(resultsDir, study.name, study.state);
-    const best = bestTrial(study.state.trials, spec.direction);
-    if (saving && policy === 'best' && best) removeOtherTrialWeights(resultsDir, study.name, best.number);
+    if (!saving || policy !== 'best') return;
+    const best = bestTrial(study.state.trials, spec.direction)?.number ?? null;
+    if (best !== trial.number) removeTrialWeights(resultsDir, study.name, trial.number);
+    else if (keptBest !== null && keptBest !== best) removeTrialWeights(resultsDir, study.name, keptBest);
+    keptBest = best;
   };
   const outer = options.listener;
   const listener: SweepListener = {
     trialStarted: (trial) => outer?.trialStarted?.(trial),
     intermediate: (trial, step, value, prune) => outer?.intermediate?.(trial, step, value, prune),
     trialFinished: (trial) => {
-      refreshViews();
+      onFinished(trial);
       outer?.trialFinished?.(trial);
     },
   };
-  refreshViews();
+  writeLeaderboard(resultsDir, study.name, study.state);
   try {
     await pool.prepare();
     return await runSweep(study, sampler, pool, {

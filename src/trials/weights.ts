@@ -244,31 +244,19 @@ export function shouldSaveWeights(
 }
 
 /**
- * Under 'best': deletes the saved weights of every trial but `keep` (the study's
- * best), so that a long study keeps one set. Only weights.bin files are removed.
+ * Deletes one trial's saved weights (and its folder, once empty). Under 'best'
+ * the sweep calls it for each finished trial that is not the study's best, and
+ * for the previous best when a new one appears — never for a running trial,
+ * whose worker may be writing its weights right now. Returns whether a file went.
  */
-export function removeOtherTrialWeights(resultsDir: string, study: string, keep: number): number {
-  const dir = path.join(studyDir(resultsDir, study), 'trials');
-  let removed = 0;
-  let entries: string[];
+export function removeTrialWeights(resultsDir: string, study: string, trial: number): boolean {
+  const file = weightsFile(resultsDir, study, trial);
+  if (!fs.existsSync(file)) return false;
+  fs.rmSync(file);
   try {
-    entries = fs.readdirSync(dir);
+    fs.rmdirSync(path.dirname(file)); // refuses a folder that holds anything else
   } catch {
-    return 0;
+    /* other files live there: keep it */
   }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name) || Number(name) === keep) continue;
-    const file = path.join(dir, name, WEIGHTS_FILE);
-    if (fs.existsSync(file)) {
-      fs.rmSync(file);
-      removed++;
-    }
-    // Drop the trial's folder too once nothing else is in it (rmdir refuses a non-empty one).
-    try {
-      fs.rmdirSync(path.join(dir, name));
-    } catch {
-      /* other files live there: keep it */
-    }
-  }
-  return removed;
+  return true;
 }
