@@ -47,6 +47,16 @@ describe('sweep and resume', () => {
     expect(summary.best.value).toBe(best);
   });
 
+  it('--set pins a searched parameter, and a malformed one is a usage error', () => {
+    const r = runCli(['sweep', SPACE, '--results', results, '--study', 'pinned', '--trials', '3', '--set', 'x=0.25']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(trialsOf('pinned').map((t) => t.params.x)).toEqual([0.25, 0.25, 0.25]);
+    const bad = runCli(['sweep', SPACE, '--results', results, '--study', 'bad', '--set', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/cannot read "x" in --set/);
+    expect(fs.existsSync(path.join(results, 'bad'))).toBe(false);
+  });
+
   it('refuses to start a study that exists, pointing to resume', () => {
     expect(runCli(['sweep', SPACE, '--results', results, '--trials', '2']).code).toBe(0);
     const again = runCli(['sweep', SPACE, '--results', results, '--trials', '2']);

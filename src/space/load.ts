@@ -24,8 +24,13 @@ export function parseSpaceText(text: string, file: string): unknown {
   }
 }
 
-/** Reads, parses and validates a search-space file. */
-export function loadSpaceFile(file: string): StudySpec {
+/**
+ * Reads, parses and validates a search-space file. `overrides` (the sweep's
+ * --set) are applied before validation, so a bad one is reported exactly as
+ * the same mistake in the file would be: a searched parameter becomes fixed
+ * at the value, any other key becomes a fixed setting.
+ */
+export function loadSpaceFile(file: string, overrides: Readonly<Record<string, unknown>> = {}): StudySpec {
   const absolute = path.resolve(file);
   let text: string;
   try {
@@ -33,5 +38,18 @@ export function loadSpaceFile(file: string): StudySpec {
   } catch (err) {
     throw Errors.spaceFileUnreadable(absolute, err);
   }
-  return validateStudySpec(parseSpaceText(text, absolute), absolute, path.dirname(absolute));
+  const raw = parseSpaceText(text, absolute);
+  const keys = Object.keys(overrides);
+  if (keys.length === 0 || raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return validateStudySpec(raw, absolute, path.dirname(absolute));
+  }
+  const doc = raw as { params?: Record<string, unknown>; fixed?: Record<string, unknown> };
+  const params = { ...(doc.params ?? {}) };
+  const fixed = { ...(doc.fixed ?? {}) };
+  for (const key of keys) {
+    if (key in params) params[key] = overrides[key];
+    else fixed[key] = overrides[key];
+  }
+  const shown = keys.map((k) => `${k}=${String(overrides[k])}`).join(' ');
+  return validateStudySpec({ ...doc, params, fixed }, `${absolute} (with --set ${shown})`, path.dirname(absolute));
 }

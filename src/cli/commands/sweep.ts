@@ -2,7 +2,6 @@
 // trials until its budget is reached, recording everything in its journal.
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 
 import type { Command } from 'commander';
 import { parse as parseYamlValue } from 'yaml';
@@ -16,8 +15,8 @@ import { Errors } from '../../errors.js';
 import { createPruner, defaultPrunerSpec } from '../../pruners/create.js';
 import { PRUNER_TYPES, type PrunerType } from '../../pruners/pruner.js';
 import { createSampler } from '../../samplers/sampler.js';
-import { loadSpaceFile, parseSpaceText } from '../../space/load.js';
-import { parseDuration, validateStudySpec } from '../../space/validate.js';
+import { loadSpaceFile } from '../../space/load.js';
+import { parseDuration } from '../../space/validate.js';
 import {
   defaultSamplerSpec,
   SAMPLER_TYPES,
@@ -99,7 +98,7 @@ export function registerSweepCommands(program: Command): void {
 }
 
 async function sweepCommand(file: string, opts: SweepOptions): Promise<number> {
-  let spec = loadSpaceWithOverrides(file, opts.set ?? []);
+  let spec = loadSpaceFile(file, parseOverrides(opts.set ?? []));
   if (opts.sampler) {
     const type = parseChoice<SamplerType>('--sampler', opts.sampler, SAMPLER_TYPES);
     if (type !== spec.sampler.type) spec = { ...spec, sampler: defaultSamplerSpec(type, spec.sampler.seed) };
@@ -310,33 +309,13 @@ function summarize(study: Study, reason: StopReason) {
   };
 }
 
-/**
- * Reads the space file with the `--set key=value` assignments applied before
- * validation, so a bad pin is reported exactly as a bad file would be. A
- * searched parameter becomes fixed; any other key becomes a fixed setting.
- * Values are read as YAML scalars (1e-3, true, glorot).
- */
-function loadSpaceWithOverrides(file: string, assignments: readonly string[]): StudySpec {
-  if (assignments.length === 0) return loadSpaceFile(file);
-  const absolute = path.resolve(file);
-  let text: string;
-  try {
-    text = fs.readFileSync(absolute, 'utf8');
-  } catch (err) {
-    throw Errors.spaceFileUnreadable(absolute, err);
-  }
-  const raw = parseSpaceText(text, absolute);
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return validateStudySpec(raw, absolute);
-  const doc = raw as { params?: Record<string, unknown>; fixed?: Record<string, unknown> };
-  const params = { ...(doc.params ?? {}) };
-  const fixed = { ...(doc.fixed ?? {}) };
+/** `--set key=value` assignments, values read as YAML scalars (1e-3, true, glorot). */
+function parseOverrides(assignments: readonly string[]): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
   for (const assignment of assignments) {
     const eq = assignment.indexOf('=');
     if (eq <= 0) throw Errors.badAssignment(assignment, '--set');
-    const key = assignment.slice(0, eq).trim();
-    const value: unknown = parseYamlValue(assignment.slice(eq + 1));
-    if (key in params) params[key] = value;
-    else fixed[key] = value;
+    overrides[assignment.slice(0, eq).trim()] = parseYamlValue(assignment.slice(eq + 1));
   }
-  return validateStudySpec({ ...doc, params, fixed }, `${absolute} (with --set ${assignments.join(' ')})`, path.dirname(absolute));
+  return overrides;
 }
