@@ -3,8 +3,10 @@
 //
 //   ask latency  TPE (defaults) on a 6-parameter mixed space (3 log floats,
 //                1 int, 2 categoricals) after 100 / 1,000 / 5,000 finished
-//                trials: median of many asks (each ask is for a new trial
-//                number, so no caching between them can help);
+//                trials: median of many asks, two ways: asks in a row with
+//                no tell between them (as parallel workers ask; the fitted
+//                estimators are reused), and ask-then-tell (as a sequential
+//                sweep does; every ask refits);
 //   quality      TPE and random on branin, hartmann6 and 5-D rosenbrock,
 //                100 trials × 20 seeds (seeds 0..19): median and IQR of the best
 //                value after 25, 50 and 100 trials;
@@ -64,7 +66,11 @@ function syntheticValue(params: Record<string, unknown>, number: number): number
   return (a - 0.3) ** 2 + 0.1 * (d + 3) ** 2 + ((params.h1 as number) - 400) ** 2 / 1e5 + (params.init === 'zero' ? 1 : 0) + 0.01 * noise;
 }
 
-function latency(history: number, asks: number, options: TpeOptions): { min: number; median: number; p90: number } {
+function latency(
+  history: number,
+  asks: number,
+  options: TpeOptions,
+): { min: number; median: number; p90: number; sequential: number } {
   const spec: SamplerSpec = { type: 'tpe', seed: 1, options };
   // Fill the history quickly with random parameters, then time TPE asks.
   const filler = createSampler({ type: 'random', seed: 1 }, MIXED_SPACE, 'minimize', 1);
@@ -80,7 +86,15 @@ function latency(history: number, asks: number, options: TpeOptions): { min: num
     tpe.ask(history + 50 + i, []);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return { min: Math.min(...times), median: median(times), p90: quantile(times, 0.9) };
+  // Ask-then-tell: each ask follows a tell, so nothing fitted can be reused.
+  const sequential: number[] = [];
+  for (let i = 0, n = history + 50 + asks; i < Math.min(asks, 100); i++, n++) {
+    const t0 = process.hrtime.bigint();
+    const params = tpe.ask(n, []);
+    sequential.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    tpe.tell({ number: n, state: 'complete', params, value: syntheticValue(params, n), intermediate: [] });
+  }
+  return { min: Math.min(...times), median: median(times), p90: quantile(times, 0.9), sequential: median(sequential) };
 }
 
 // ---------------------------------------------------------------- quality
@@ -198,11 +212,13 @@ console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${os.
 console.log(`reference workload (4M exp + multiply-add): ${calibration().toFixed(1)} ms`);
 if (!args.has('--skip-latency')) {
   console.log('\nTPE ask latency, 6-parameter mixed space (3 log floats, 1 int, 2 categoricals), default options');
-  console.log('finished trials   median ms   (min    p90)');
+  console.log('finished trials   median ms   (min    p90)   ask-then-tell median ms');
   for (const history of [100, 1000, 5000]) {
     const asks = quick ? 20 : history >= 5000 ? 100 : 300;
-    const { min, median: m, p90 } = latency(history, asks, DEFAULT_TPE_OPTIONS);
-    console.log(`${String(history).padStart(15)}   ${m.toFixed(3).padStart(9)}   (${min.toFixed(3)}  ${p90.toFixed(3)})`);
+    const { min, median: m, p90, sequential } = latency(history, asks, DEFAULT_TPE_OPTIONS);
+    console.log(
+      `${String(history).padStart(15)}   ${m.toFixed(3).padStart(9)}   (${min.toFixed(3)}  ${p90.toFixed(3)})   ${sequential.toFixed(3).padStart(9)}`,
+    );
   }
   const m = latency(1000, quick ? 20 : 100, { ...DEFAULT_TPE_OPTIONS, multivariate: true });
   console.log(`multivariate TPE at 1,000 trials: median ${m.median.toFixed(3)} ms, p90 ${m.p90.toFixed(3)} ms`);

@@ -28,8 +28,16 @@
 
 import type { Rng } from '../rng.js';
 import type { Arena } from './arena.js';
-import { evaluationInterval, externalValue, type Dim, type NumDim } from './dims.js';
-import { LOG_SQRT_2PI, logGaussMass, midpointSeries, truncnormPpf } from './truncnorm.js';
+import * as dimsModule from './dims.js';
+import type { Dim, NumDim } from './dims.js';
+import * as truncnorm from './truncnorm.js';
+
+// Module-local copies of the imports used in hot loops: where the modules are
+// transpiled to CommonJS (tsx, which runs the benchmarks and the CLI in
+// development) every use of an imported binding is a getter call, which
+// profiled at ~9% of an ask. Same functions and values, so same results.
+const { evaluationInterval, externalValue } = dimsModule;
+const { LOG_SQRT_2PI, logGaussMass, midpointSeries, truncnormPpf } = truncnorm;
 
 const EPS = 1e-12;
 const SIGMA0_MAGNITUDE = 0.2;
@@ -128,7 +136,7 @@ export class ParzenEstimator {
   private readonly row: Float64Array;
   private readonly rowFactors: Float64Array;
 
-  /** Arrays come from `arena` and are valid until its next reset (the end of the ask). */
+  /** The estimator's arrays come from `arena` and are valid until its next reset. */
   constructor(
     private readonly dims: readonly Dim[],
     group: ObservationGroup,
@@ -299,17 +307,22 @@ export class ParzenEstimator {
     return lo;
   }
 
-  /** Draws `count` candidates: a component per candidate, then each dimension from that component. */
-  sample(rng: Rng, count: number): Candidates {
-    const active = this.arena.ints(count);
+  /**
+   * Draws `count` candidates: a component per candidate, then each dimension
+   * from that component. The output lives in `scratch` (by default the
+   * estimator's own arena; the sampler passes the ask's, as its estimators
+   * may outlive an ask).
+   */
+  sample(rng: Rng, count: number, scratch: Arena = this.arena): Candidates {
+    const active = scratch.ints(count);
     for (let c = 0; c < count; c++) active[c] = this.component(rng.nextFloat());
     const values: Float64Array[] = [];
     const lo: Float64Array[] = [];
     const hi: Float64Array[] = [];
     for (let d = 0; d < this.dims.length; d++) {
-      const out = this.arena.floats(count);
-      const outLo = this.arena.floats(count);
-      const outHi = this.arena.floats(count);
+      const out = scratch.floats(count);
+      const outLo = scratch.floats(count);
+      const outHi = scratch.floats(count);
       const num = this.num[d];
       const cat = this.cat[d];
       for (let c = 0; c < count; c++) {
@@ -347,19 +360,19 @@ export class ParzenEstimator {
     return cat.size - 1;
   }
 
-  /** log density (log mass for discrete dimensions) of each candidate under the mixture. */
-  logPdf(cand: Candidates): Float64Array {
+  /** log density (log mass for discrete dimensions) of each candidate under the mixture; output in `scratch` (as sample). */
+  logPdf(cand: Candidates, scratch: Arena = this.arena): Float64Array {
     const count = cand.count;
-    const out = this.arena.floats(count);
+    const out = scratch.floats(count);
     const single = this.dims.length === 1 ? this.cat[0] : null;
     if (single) {
       // One categorical dimension: the mixture collapses to one distribution over choices.
       const nObs = single.obs.length;
       const wObs = nObs === 0 ? 0 : this.cumW[nObs - 1]!;
-      const byChoice = this.arena.floats(single.size);
+      const byChoice = scratch.floats(single.size);
       for (let j = 0; j < nObs; j++) byChoice[single.obs[j]!]! += this.weights[j]!;
       const priorW = this.hasPrior ? this.weights[nObs]! : 0;
-      const logProbs = this.arena.floats(single.size);
+      const logProbs = scratch.floats(single.size);
       for (let k = 0; k < single.size; k++) {
         logProbs[k] = Math.log(wObs * single.miss + byChoice[k]! * (single.hit - single.miss) + priorW / single.size);
       }

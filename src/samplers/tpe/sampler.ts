@@ -33,6 +33,21 @@ interface Liar {
   readonly values: Float64Array;
 }
 
+/**
+ * The estimators of one set of dimensions, kept from one ask to the next: they
+ * depend only on the observations (and, for g, the liars), so until the next
+ * tell() an ask reuses them instead of refitting. Their arrays live in the
+ * fit's own arena, reset and refilled when the store has changed.
+ */
+interface Fit {
+  /** store.count when fitted (the store only changes by adding rows). */
+  count: number;
+  readonly arena: Arena;
+  below: ParzenEstimator | null;
+  /** g without liars; an ask with liars fits its own in the ask's arena. */
+  above: ParzenEstimator | null;
+}
+
 export class TpeSampler implements Sampler {
   readonly type = 'tpe' as const;
   readonly capacity = Infinity;
@@ -45,6 +60,8 @@ export class TpeSampler implements Sampler {
   private readonly parzenJoint: ParzenOptions;
   /** Scratch arrays of the current ask (no state: everything in it is rewritten before use). */
   private readonly arena = new Arena();
+  /** Estimators by set of dimensions (and mode), valid while the store is unchanged. */
+  private readonly fits = new Map<string, Fit>();
 
   constructor(
     private readonly space: SearchSpace,
@@ -123,11 +140,30 @@ export class TpeSampler implements Sampler {
   /** Fits l and g over dimensions `ds`, draws candidates from l, returns the best (one value per dimension). */
   private suggest(ds: number[], isBelow: Uint8Array, nBelow: number, liars: readonly Liar[], rng: Rng, parzen: ParzenOptions): number[] {
     const dims = ds.map((d) => this.dims[d]!);
-    const below = new ParzenEstimator(dims, this.goodGroup(ds, nBelow, parzen.multivariate), parzen, this.arena);
-    const above = new ParzenEstimator(dims, this.badGroup(ds, isBelow, liars, parzen.multivariate), parzen, this.arena);
-    const candidates = below.sample(rng, this.options.nEiCandidates);
-    const logL = below.logPdf(candidates);
-    const logG = above.logPdf(candidates);
+    const key = `${parzen.multivariate ? 'm' : 'u'}${ds.join(',')}`;
+    let fit = this.fits.get(key);
+    if (!fit) {
+      fit = { count: -1, arena: new Arena(), below: null, above: null };
+      this.fits.set(key, fit);
+    }
+    if (fit.count !== this.store.count) {
+      fit.arena.reset();
+      fit.count = this.store.count;
+      fit.below = null;
+      fit.above = null;
+    }
+    fit.below ??= new ParzenEstimator(dims, this.goodGroup(ds, nBelow, parzen.multivariate, fit.arena), parzen, fit.arena);
+    const below = fit.below;
+    let above: ParzenEstimator;
+    if (liars.some((l) => ds.every((d) => !Number.isNaN(l.values[d]!)))) {
+      above = new ParzenEstimator(dims, this.badGroup(ds, isBelow, liars, parzen.multivariate, this.arena), parzen, this.arena);
+    } else {
+      fit.above ??= new ParzenEstimator(dims, this.badGroup(ds, isBelow, [], parzen.multivariate, fit.arena), parzen, fit.arena);
+      above = fit.above;
+    }
+    const candidates = below.sample(rng, this.options.nEiCandidates, this.arena);
+    const logL = below.logPdf(candidates, this.arena);
+    const logG = above.logPdf(candidates, this.arena);
     let best = 0;
     let bestScore = -Infinity;
     for (let c = 0; c < candidates.count; c++) {
@@ -141,7 +177,7 @@ export class TpeSampler implements Sampler {
   }
 
   /** The good group: at most gamma_max rows, taken from the rank order and sorted here. */
-  private goodGroup(ds: number[], nBelow: number, multivariate: boolean): ObservationGroup {
+  private goodGroup(ds: number[], nBelow: number, multivariate: boolean, arena: Arena): ObservationGroup {
     const store = this.store;
     const cols = ds.map((d) => store.columns[d]!);
     const rows: number[] = [];
@@ -152,7 +188,7 @@ export class TpeSampler implements Sampler {
     rows.sort((a, b) => store.numbers[a]! - store.numbers[b]!);
     const n = rows.length;
     const values = cols.map((col) => {
-      const out = this.arena.floats(n);
+      const out = arena.floats(n);
       rows.forEach((row, p) => (out[p] = col[row]!));
       return out;
     });
@@ -163,13 +199,13 @@ export class TpeSampler implements Sampler {
       const sorted = Array.from({ length: n }, (_, p) => p).sort((a, b) => vals[a]! - vals[b]! || a - b);
       return Int32Array.from(sorted);
     });
-    const weights = this.arena.floats(n);
+    const weights = arena.floats(n);
     observationWeights(this.options.weights, n, weights);
     return { n, values, order, weights };
   }
 
   /** The bad group: every other active row, plus the liars, merged by trial number. */
-  private badGroup(ds: number[], isBelow: Uint8Array, liars: readonly Liar[], multivariate: boolean): ObservationGroup {
+  private badGroup(ds: number[], isBelow: Uint8Array, liars: readonly Liar[], multivariate: boolean, arena: Arena): ObservationGroup {
     const store = this.store;
     const cols = ds.map((d) => store.columns[d]!);
     const single = cols.length === 1 ? cols[0]! : null;
@@ -177,9 +213,9 @@ export class TpeSampler implements Sampler {
 
     // Positions in trial order: rows and liars merged by trial number.
     // members[p] >= 0 is a stored row; < 0 is liar -(members[p] + 1).
-    const posOfRow = this.arena.ints(store.count).fill(-1);
-    const liarPos = this.arena.ints(liarActive.length);
-    const members = this.arena.ints(store.count + liarActive.length);
+    const posOfRow = arena.ints(store.count).fill(-1);
+    const liarPos = arena.ints(liarActive.length);
+    const members = arena.ints(store.count + liarActive.length);
     let n = 0;
     let li = 0;
     for (let i = 0; i < store.chrono.length; i++) {
@@ -201,7 +237,7 @@ export class TpeSampler implements Sampler {
 
     const values = ds.map((d, k) => {
       const col = cols[k]!;
-      const out = this.arena.floats(n);
+      const out = arena.floats(n);
       for (let p = 0; p < n; p++) {
         const member = members[p]!;
         out[p] = member >= 0 ? col[member]! : liarActive[-member - 1]!.values[d]!;
@@ -213,7 +249,7 @@ export class TpeSampler implements Sampler {
     // store's sorted rows, keeping members, merging the few liars by value.
     const order = ds.map((d, i) => {
       if (multivariate || this.dims[d]!.kind !== 'num') return null;
-      const out = this.arena.ints(n);
+      const out = arena.ints(n);
       const vals = values[i]!;
       const liarOrder = liarActive.map((_, k) => liarPos[k]!).sort((a, b) => vals[a]! - vals[b]! || a - b);
       const sorted = store.sorted[d]!;
@@ -229,7 +265,7 @@ export class TpeSampler implements Sampler {
       return out;
     });
 
-    const weights = this.arena.floats(n);
+    const weights = arena.floats(n);
     observationWeights(this.options.weights, n, weights);
     return { n, values, order, weights };
   }

@@ -4,7 +4,10 @@
 // (which Optuna's TPE uses): work in the left tail and mirror the right one,
 // so that masses far in a tail stay accurate.
 
-import { erfcx } from './erfcx.js';
+import * as erfcxModule from './erfcx.js';
+
+// A module-local copy: transpiled to CommonJS (tsx), each use of an import is a getter call.
+const { erfcx } = erfcxModule;
 
 export const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const LOG_HALF = Math.log(0.5);
