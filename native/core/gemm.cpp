@@ -153,10 +153,23 @@ struct RowPanels {
   }
 };
 
-// Panels per chunk of the shared work counter: a few chunks per thread, so
-// that a late or slow thread leaves little imbalance.
-inline int chunk_size(int total, int threads) {
-  return threads <= 1 ? total : std::max(1, (total + 4 * threads - 1) / (4 * threads));
+// Claims the next chunk [*b, *e) of the `total` panels from the shared counter
+// (guided schedule): a share of what is left, so chunks start big (few claims)
+// and shrink to single panels at the end, where they even out the threads'
+// finishing times. A fixed chunk of total/(4·threads) left one thread up to a
+// whole chunk (4-9% of the call) behind the other on the MLP's shapes.
+inline bool claim_chunk(std::atomic<int>& next, int total, int threads, int* b, int* e) {
+  int cur = next.load(std::memory_order_relaxed);
+  for (;;) {
+    if (cur >= total) return false;
+    const int take = threads <= 1 ? total - cur : std::max(1, (total - cur) / (2 * threads));
+    const int end = std::min(total, cur + take);
+    if (next.compare_exchange_weak(cur, end, std::memory_order_relaxed)) {
+      *b = cur;
+      *e = end;
+      return true;
+    }
+  }
 }
 
 // Per-thread scratch buffers (Which: 0 packed B panels, 1 a transposed
@@ -213,6 +226,25 @@ void scalar_epilogue(T* row, int n, const T* bias, bool activate, int activation
 template <typename T>
 void apply_epilogue(const KernelSet<T>& ks, const GemmEpilogue<T>& ep, T* C, int ldc, int i0,
                     int mr, int j0, int nv) {
+  if (ep.derivative_of) {
+    // Same expressions as the unfused pass had: d *= y·(1 - y), etc.
+    for (int i = 0; i < mr; ++i) {
+      T* d = C + static_cast<std::ptrdiff_t>(i0 + i) * ldc + j0;
+      const T* y = ep.derivative_of + static_cast<std::ptrdiff_t>(i0 + i) * ep.ldy + j0;
+      switch (ep.activation) {
+        case Activation::Sigmoid:
+          for (int j = 0; j < nv; ++j) d[j] *= y[j] * (T(1) - y[j]);
+          break;
+        case Activation::Relu:
+          for (int j = 0; j < nv; ++j) d[j] = y[j] > T(0) ? d[j] : T(0);
+          break;
+        case Activation::Tanh:
+          for (int j = 0; j < nv; ++j) d[j] *= T(1) - y[j] * y[j];
+          break;
+      }
+    }
+    return;
+  }
   const detail::EpilogueFn<T> fn = ks.epilogue ? ks.epilogue : scalar_epilogue<T>;
   for (int i = 0; i < mr; ++i)
     fn(C + static_cast<std::ptrdiff_t>(i0 + i) * ldc + j0, nv, ep.bias ? ep.bias + j0 : nullptr,
@@ -280,18 +312,42 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
   // (busy machine) just finds less left to do.
   const int total = split_n ? col_panels : rows.count();
   std::atomic<int> next{0};
-  const int chunk = chunk_size(total, threads);
   // C walked row panel by row panel when M is split, there is a single K block
   // of a row-major B and all of B stays in L2 (the weight gradients Xᵀ·dZ:
   // K = batch size): each A panel is then read once, C streams row by row.
   const bool row_order = !tb && kblocks == 1 && !split_n &&
                          static_cast<double>(K) * N * sizeof(T) <= kRowOrderMaxB;
+  // Packs the (jr, kb) panel of op(B) into out (kl×NR).
+  auto pack_panel = [&](int j0, int nv, int k0, int kl, T* out) {
+    if (tb && ks.pack_bt) {
+      ks.pack_bt(B + static_cast<std::ptrdiff_t>(j0) * ldb + k0, ldb, kl, nv, out);
+    } else {
+      pack_b(tb, B, ldb, k0, kl, j0, nv, NR, out);
+    }
+  };
+  // When M is split, every chunk walks every column panel, and would pack each
+  // panel that needs packing again (the output layer X·W3, N = 10: up to ten
+  // copies of W3 per call). Pack those panels once, here, into a buffer all
+  // threads read: panel jr at jr·K·NR, its K block k0 at +k0·NR.
+  const bool needs_packing = tb || N % NR != 0;
+  const T* prepacked = nullptr;
+  if (!split_n && !row_order && threads > 1 && needs_packing &&
+      static_cast<double>(K) * col_panels * NR * sizeof(T) <= kRowOrderMaxB) {
+    T* pre = pack_buffer<T, 2>(static_cast<std::size_t>(K) * col_panels * NR);
+    for (int jr = 0; jr < col_panels; ++jr) {
+      const int j0 = jr * NR;
+      const int nv = std::min(NR, N - j0);
+      if (!tb && nv == NR) continue;  // read in place below
+      for (int k0 = 0; k0 < K; k0 += kc)
+        pack_panel(j0, nv, k0, std::min(kc, K - k0),
+                   pre + (static_cast<std::ptrdiff_t>(jr) * K + k0) * NR);
+    }
+    prepacked = pre;
+  }
   auto work = [&] {
     T* buf = pack_buffer<T>(static_cast<std::size_t>(kc) * NR);
-    for (;;) {
-      const int b = next.fetch_add(chunk, std::memory_order_relaxed);
-      if (b >= total) return;
-      const int e = std::min(total, b + chunk);
+    int b, e;
+    while (claim_chunk(next, total, threads, &b, &e)) {
       const int jb = split_n ? b : 0, je = split_n ? e : col_panels;
       const int ib = split_n ? 0 : b, ie = split_n ? rows.count() : e;
       if (row_order) {
@@ -329,12 +385,11 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
             // A full panel of a row-major B is read in place: no copy.
             bp = B + static_cast<std::ptrdiff_t>(k0) * ldb + j0;
             bs = ldb;
+          } else if (prepacked) {
+            bp = prepacked + (static_cast<std::ptrdiff_t>(jr) * K + k0) * NR;
+            bs = NR;
           } else {
-            if (tb && ks.pack_bt) {
-              ks.pack_bt(B + static_cast<std::ptrdiff_t>(j0) * ldb + k0, ldb, kl, nv, buf);
-            } else {
-              pack_b(tb, B, ldb, k0, kl, j0, nv, NR, buf);
-            }
+            pack_panel(j0, nv, k0, kl, buf);
             bp = buf;
             bs = NR;
           }

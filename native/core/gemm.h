@@ -23,6 +23,12 @@ struct GemmEpilogue {
   const T* bias = nullptr;  // length N, or nullptr
   bool activate = false;
   Activation activation = Activation::Sigmoid;
+  // Backward pass instead: c = c·f'(z) where f' is taken from the layer's
+  // output y = f(z) (row stride ldy), as activation_derivative_from_output
+  // does. Bias and activate must then be unset. Fused here so that the
+  // element-wise pass runs on the GEMM's threads while the tile is in cache.
+  const T* derivative_of = nullptr;
+  int ldy = 0;
 };
 
 // op(A) is M×K, op(B) is K×N; lda/ldb/ldc are the row strides of the stored

@@ -129,7 +129,7 @@ inline void store_row(T* ci, typename Vec<T>::V acc0, typename Vec<T>::V acc1,
     ".p2align 5\n"                                                \
     "1:\n\t"                                                      \
     "vmovupd (%[b]), %%ymm0\n\t"                        \
-    "vmovupd 32+(%[b]), %%ymm1\n\t"                     \
+    "vmovupd 32(%[b]), %%ymm1\n\t"                     \
     BCAST " (%[a]), %%ymm2\n\t"                          \
     BCAST " (%[a],%[rs],1), %%ymm3\n\t"                  \
     FMA " %%ymm0, %%ymm2, %%ymm4\n\t"                    \
@@ -149,7 +149,7 @@ inline void store_row(T* ci, typename Vec<T>::V acc0, typename Vec<T>::V acc1,
     FMA " %%ymm0, %%ymm3, %%ymm14\n\t"                   \
     FMA " %%ymm1, %%ymm3, %%ymm15\n\t"                   \
     "vmovupd (%[b],%[ldb],1), %%ymm0\n\t"                        \
-    "vmovupd 32+(%[b],%[ldb],1), %%ymm1\n\t"                     \
+    "vmovupd 32(%[b],%[ldb],1), %%ymm1\n\t"                     \
     BCAST " (%[a1]), %%ymm2\n\t"                          \
     BCAST " (%[a1],%[rs],1), %%ymm3\n\t"                  \
     FMA " %%ymm0, %%ymm2, %%ymm4\n\t"                    \
@@ -179,7 +179,7 @@ inline void store_row(T* ci, typename Vec<T>::V acc0, typename Vec<T>::V acc1,
     "test %[odd], %[odd]\n\t"                                     \
     "jz 3f\n\t"                                                   \
     "vmovupd (%[b]), %%ymm0\n\t"                        \
-    "vmovupd 32+(%[b]), %%ymm1\n\t"                     \
+    "vmovupd 32(%[b]), %%ymm1\n\t"                     \
     BCAST " (%[a]), %%ymm2\n\t"                          \
     BCAST " (%[a],%[rs],1), %%ymm3\n\t"                  \
     FMA " %%ymm0, %%ymm2, %%ymm4\n\t"                    \

@@ -26,22 +26,6 @@ void copy_into(AlignedBuffer<T>& dst, const std::vector<T>& src, size_t expected
   dst.assign(src.data(), src.size());
 }
 
-// d ← d ⊙ f'(z), f' taken from the activation output y = f(z).
-template <typename T>
-void multiply_by_derivative(Activation act, T* d, const T* y, size_t n) {
-  switch (act) {
-    case Activation::Sigmoid:
-      for (size_t i = 0; i < n; ++i) d[i] *= y[i] * (T(1) - y[i]);
-      break;
-    case Activation::Relu:
-      for (size_t i = 0; i < n; ++i) d[i] = y[i] > T(0) ? d[i] : T(0);
-      break;
-    case Activation::Tanh:
-      for (size_t i = 0; i < n; ++i) d[i] *= T(1) - y[i] * y[i];
-      break;
-  }
-}
-
 }  // namespace
 
 template <typename T>
@@ -205,18 +189,22 @@ void CpuMlp<T>::backward(const T* x, int rows, const Targets& tg) {
     }
   };
 
-  // Layer 3: dA2 = dZ3·W3ᵀ, dZ2 = dA2 ⊙ f'(A2); then W3, b3.
+  // Layer 3: dA2 = dZ3·W3ᵀ, dZ2 = dA2 ⊙ f'(A2) (fused into the GEMM); then W3, b3.
+  GemmEpilogue<T> deriv;
+  deriv.activation = s.activation;
+  deriv.derivative_of = a2_.data();
+  deriv.ldy = s.h2;
   gemm<T>(false, true, rows, s.h2, s.outputs, T(1), dz3, s.outputs, W_[2].data(), s.outputs, T(0),
-          d2_.data(), s.h2, &pool_);
-  multiply_by_derivative(s.activation, d2_.data(), a2_.data(), static_cast<size_t>(rows) * s.h2);
+          d2_.data(), s.h2, &pool_, &deriv);
   gemm<T>(true, false, s.h2, s.outputs, rows, tg.w_alpha, a2_.data(), s.h2, dz3, s.outputs,
           tg.w_beta, tg.W[2], s.outputs, &pool_);
   bias_step(dz3, s.outputs, tg.b[2]);
 
   // Layer 2: dA1 = dZ2·W2ᵀ, dZ1 = dA1 ⊙ f'(A1); then W2, b2.
+  deriv.derivative_of = a1_.data();
+  deriv.ldy = s.h1;
   gemm<T>(false, true, rows, s.h1, s.h2, T(1), d2_.data(), s.h2, W_[1].data(), s.h2, T(0),
-          d1_.data(), s.h1, &pool_);
-  multiply_by_derivative(s.activation, d1_.data(), a1_.data(), static_cast<size_t>(rows) * s.h1);
+          d1_.data(), s.h1, &pool_, &deriv);
   gemm<T>(true, false, s.h1, s.h2, rows, tg.w_alpha, a1_.data(), s.h1, d2_.data(), s.h2,
           tg.w_beta, tg.W[1], s.h2, &pool_);
   bias_step(d2_.data(), s.h2, tg.b[1]);
