@@ -1,6 +1,5 @@
 // The state of a study, folded from its journal events. Pure: no I/O.
 import type {
-  FinishedState,
   JournalLine,
   Params,
   StudyCreatedEvent,
@@ -115,4 +114,3 @@ export function bestTrial(
   return best;
 }
 
-export const FINISHED_STATES: readonly FinishedState[] = ['complete', 'pruned', 'failed'];

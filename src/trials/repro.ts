@@ -44,9 +44,9 @@ export interface ReproInfo {
   /** The native addon that trained it (MLP only). */
   native: Provenance['native'] | null;
   /**
-   * SHA-256 of the addon file that trained it (MLP only). The build id alone
-   * does not identify a build: it is the time cmake was configured, so an
-   * incremental rebuild with changed kernels keeps it.
+   * SHA-256 of the addon file that trained it (MLP only). The build id hashes
+   * the native sources and the compiler; this also tells apart two builds of
+   * the same sources with other flags or another toolchain version.
    */
   addon_sha256?: string | null;
   /** MLP only from here on. */
