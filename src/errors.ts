@@ -328,6 +328,52 @@ export const Errors = {
     }),
   optionConflict: (option: string, others: readonly string[]) =>
     new HypersweepError('E_OPTION_CONFLICT', `${option} cannot be combined with ${others.join(', ')}`, usage),
+
+  // --- CNN trials on TensorFlow.js (issue 6) -------------------------------------------
+  unknownEngine: (name: string, valid: readonly string[]) =>
+    new HypersweepError('E_UNKNOWN_ENGINE', `unknown engine ${show(name)}`, {
+      ...usage,
+      hint: `valid engines: ${valid.join(', ')}`,
+    }),
+  engineUnavailable: (engine: string, reason: string) =>
+    new HypersweepError('E_ENGINE_UNAVAILABLE', `engine ${engine} cannot be used here: ${reason}`, {
+      hint:
+        engine === 'native'
+          ? 'rebuild the addon with `npm run build:native`'
+          : `install it with \`npm install @tensorflow/${engine}\` (it downloads libtensorflow), or use --engine native`,
+    }),
+  datasetNotForModel: (dataset: string, model: string, expected: string) =>
+    new HypersweepError('E_DATASET_MODEL', `dataset ${show(dataset)} does not fit model ${model}: ${expected}`, usage),
+
+  // --- image folders for CNN trials (issue 6) -----------------------------------------
+  imageFolderMissing: (dir: string, why: string) =>
+    new HypersweepError('E_IMAGE_FOLDER_MISSING', `image folder ${dir} ${why}`, {
+      hint: 'pass --dataset a folder holding cat.1.jpg, dog.2.jpg, ... or one subfolder of images per class',
+    }),
+  imageFolderEmpty: (dir: string, detail: string) =>
+    new HypersweepError('E_IMAGE_FOLDER_EMPTY', `image folder ${dir} has no usable image: ${detail}`, {
+      hint: 'images must be JPEG or PNG files named *.jpg, *.jpeg or *.png',
+    }),
+  imageFolderOneClass: (dir: string, className: string, layout: string) =>
+    new HypersweepError(
+      'E_IMAGE_FOLDER_ONE_CLASS',
+      `image folder ${dir} holds only one class ("${className}", ${layout}); a classifier needs at least two`,
+      {
+        hint:
+          layout === 'subfolders'
+            ? 'add a subfolder of images for each other class'
+            : 'add images of the other classes, named <class>.<id>.jpg (e.g. dog.1.jpg)',
+      },
+    ),
+  imageFolderLayout: (dir: string, why: string) =>
+    new HypersweepError('E_IMAGE_FOLDER_LAYOUT', `cannot tell the classes of image folder ${dir}: ${why}`, {
+      hint: 'use either files named <class>.<id>.jpg in one folder (Kaggle Dogs vs. Cats) or one subfolder per class',
+    }),
+  imageCacheUnwritable: (file: string, cause: unknown) =>
+    new HypersweepError('E_IMAGE_CACHE_WRITE', `cannot write the decoded-image cache ${file}: ${causeText(cause)}`, {
+      cause,
+      hint: 'choose a writable --results folder (the cache lives in <results>/.cache/images) or free disk space',
+    }),
 } as const;
 
 export type ErrorFactories = typeof Errors;
