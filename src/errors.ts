@@ -342,6 +342,10 @@ export const Errors = {
           ? 'rebuild the addon with `npm run build:native`'
           : `install it with \`npm install @tensorflow/${engine}\` (it downloads libtensorflow), or use --engine native`,
     }),
+  tfjsBackend: (reason: string) =>
+    new HypersweepError('E_TFJS_BACKEND', `the native tfjs kernels need the TensorFlow.js 'cpu' backend: ${reason}`, {
+      hint: "call installNativeKernels() before any other backend is made active, or tf.setBackend('cpu') first",
+    }),
   datasetNotForModel: (dataset: string, model: string, expected: string) =>
     new HypersweepError('E_DATASET_MODEL', `dataset ${show(dataset)} does not fit model ${model}: ${expected}`, usage),
 

@@ -83,6 +83,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitDataset(env, exports);
   InitMlpModel(env, exports);
   InitGemm(env, exports);
+  InitTfjsKernels(env, exports);
   return exports;
 }
 

@@ -22,6 +22,7 @@ struct AddonData {
 void InitDataset(Napi::Env env, Napi::Object exports);
 void InitMlpModel(Napi::Env env, Napi::Object exports);
 void InitGemm(Napi::Env env, Napi::Object exports);
+void InitTfjsKernels(Napi::Env env, Napi::Object exports);
 
 // The Dataset object behind a JS value, or a TypeError naming `what`.
 struct DatasetHandle {

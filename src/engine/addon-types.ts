@@ -126,4 +126,54 @@ export interface NativeAddon {
     alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number,
     beta: number, C: Float32Array, ldc: number,
   ): void;
+
+  // --- TensorFlow.js cpu-backend kernels (native/binding/tfjs_kernels.cc) ---
+  // Synchronous; outputs are preallocated by the caller and fully overwritten.
+  // Only src/engine/tfjs/native-ops.ts calls these, after checking every argument.
+  /**
+   * NHWC conv2d, HWIO filter, y = act(conv + bias). geometry (13 int32) =
+   * [batch, inH, inW, inC, filterH, filterW, outC, strideH, strideW, padTop, padLeft, outH, outW].
+   */
+  tfjsConv2d(
+    x: Float32Array, filter: Float32Array, bias: Float32Array | null, relu: boolean,
+    y: Float32Array, geometry: Int32Array, threads: number,
+  ): void;
+  /** dfilter = im2col(x)ᵀ·dy (same geometry as tfjsConv2d). */
+  tfjsConv2dBackpropFilter(
+    x: Float32Array, dy: Float32Array, dfilter: Float32Array, geometry: Int32Array, threads: number,
+  ): void;
+  /** dx = col2im(dy·filterᵀ) (same geometry as tfjsConv2d). */
+  tfjsConv2dBackpropInput(
+    dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array, threads: number,
+  ): void;
+  /**
+   * NHWC max pooling. geometry (12 int32) =
+   * [batch, inH, inW, channels, filterH, filterW, strideH, strideW, padTop, padLeft, outH, outW].
+   */
+  tfjsMaxPool(x: Float32Array, y: Float32Array, geometry: Int32Array, threads: number): void;
+  /** dx: dy routed to each window's first maximum of x. */
+  tfjsMaxPoolGrad(
+    dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Int32Array, threads: number,
+  ): void;
+  /**
+   * out[i] = act(op(a[i]) · op(b[i]) + bias). dims (7 int32) =
+   * [batchA, batchB, M, N, K, transposeA 0|1, transposeB 0|1]; a batch of 1 broadcasts.
+   */
+  tfjsBatchMatMul(
+    a: Float32Array, b: Float32Array, bias: Float32Array | null, relu: boolean,
+    out: Float32Array, dims: Int32Array, threads: number,
+  ): void;
+  /** out[i] = a[i % a.length] op b[i % b.length]; op 0 add, 1 sub, 2 mul. */
+  tfjsBinary(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, threads: number): void;
+  /** y = max(0, x) as Math.max computes it. */
+  tfjsRelu(x: Float32Array, y: Float32Array, threads: number): void;
+  /** y = NaN for NaN, 1 for x > 0, else alpha. */
+  tfjsStep(x: Float32Array, alpha: number, y: Float32Array, threads: number): void;
+  /** x as [outer, reduce, inner]: y[o, i] = Σ_r x[o, r, i] (double accumulation, in order). */
+  tfjsSum(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number, threads: number): void;
+  /** x as [outer, dim, slice]: out[o, i, :] = x[o, indices[i], :]; false (nothing written) on a bad index. */
+  tfjsGather(
+    x: Float32Array, indices: Int32Array, out: Float32Array, outer: number, dim: number, slice: number,
+    threads: number,
+  ): boolean;
 }
