@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 
 import { hypersweepVersion } from '../trials/record.js';
 import { registerGradcheckCommand } from './commands/gradcheck.js';
+import { registerInsideCommands } from './commands/inside.js';
 import { registerLeaderboardCommand } from './commands/leaderboard.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerReproCommand } from './commands/repro.js';
@@ -32,6 +33,7 @@ function buildProgram(): Command {
   registerStatusCommand(program);
   registerReportCommand(program);
   registerReproCommand(program);
+  registerInsideCommands(program);
   return program;
 }
 

@@ -2,17 +2,16 @@
 // cloneable data only: tasks and results cross a thread boundary.
 import type { MessagePort } from 'node:worker_threads';
 
-import type { DatasetSplits } from '../data/index.js';
 import type { StudySpec } from '../space/spec.js';
 import type { Params } from '../study/events.js';
-import type { ObjectiveRuntime } from '../trials/objective.js';
+import type { ObjectiveRuntime, StudyData } from '../trials/objective.js';
 
 /** Given to every worker once, when it starts (Piscina's workerData). */
 export interface PoolData {
   spec: StudySpec;
   runtime: ObjectiveRuntime;
   /** A model objective's dataset: its arrays live in SharedArrayBuffers, so every worker sees the controller's copy. */
-  dataset: DatasetSplits | null;
+  dataset: StudyData | null;
 }
 
 /** Builds the objective in a worker and reports whether that works (before any trial starts). */

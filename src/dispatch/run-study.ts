@@ -2,7 +2,9 @@
 // one entry point shared by `hypersweep sweep/resume` and the benchmarks.
 import path from 'node:path';
 
+
 import type { DeviceName } from '../engine/addon-types.js';
+import type { EngineRequest } from '../engine/engine-request.js';
 import { createPruner } from '../pruners/create.js';
 import type { Pruner, PrunerReport } from '../pruners/pruner.js';
 import { createSampler } from '../samplers/sampler.js';
@@ -30,6 +32,10 @@ export interface StudyRunOptions {
   listener?: SweepListener;
   /** Which complete model trials keep their weights under results/<study>/trials/<n>/ (default: best). */
   saveWeights?: SaveWeightsPolicy;
+  /** CNN trials: the TensorFlow.js engine (default auto). */
+  engine?: EngineRequest;
+  /** Told about data problems worth a line (image files skipped, blank images dropped). */
+  onNotice?: (line: string) => void;
 }
 
 export async function runStudy(study: Study, options: StudyRunOptions): Promise<StopReason> {
@@ -39,8 +45,8 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
   tellHistory(sampler, study);
   replayReports(pruner, study);
   // Loaded once here, shared with every worker (SharedArrayBuffers, not copies).
-  const dataset = spec.objective.kind === 'model' ? await loadStudyDataset(spec) : null;
   const resultsDir = path.dirname(study.dir);
+  const dataset = spec.objective.kind === 'model' ? await loadStudyDataset(spec, resultsDir, options.onNotice) : null;
   const policy = options.saveWeights ?? 'best';
   const saving = spec.objective.kind === 'model' && policy !== 'none';
   const pool = new TrialPool(options.workers, {
@@ -48,6 +54,7 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
     runtime: {
       device: options.device,
       threads: options.threadsPerTrial,
+      ...(options.engine ? { engine: options.engine } : {}),
       weights: saving ? { resultsDir, study: study.name } : null,
     },
     dataset,

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { DATASET_NAMES } from '../data/index.js';
 import { Errors } from '../errors.js';
 import type { StudySpec } from './spec.js';
 import { validateStudySpec } from './validate.js';
@@ -30,7 +31,11 @@ export function parseSpaceText(text: string, file: string): unknown {
  * the same mistake in the file would be: a searched parameter becomes fixed
  * at the value, any other key becomes a fixed setting.
  */
-export function loadSpaceFile(file: string, overrides: Readonly<Record<string, unknown>> = {}): StudySpec {
+export function loadSpaceFile(
+  file: string,
+  overrides: Readonly<Record<string, unknown>> = {},
+  options: { dataset?: string } = {},
+): StudySpec {
   const absolute = path.resolve(file);
   let text: string;
   try {
@@ -38,10 +43,15 @@ export function loadSpaceFile(file: string, overrides: Readonly<Record<string, u
   } catch (err) {
     throw Errors.spaceFileUnreadable(absolute, err);
   }
-  const raw = parseSpaceText(text, absolute);
+  let raw = parseSpaceText(text, absolute);
+  let label = absolute;
+  if (options.dataset !== undefined && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    raw = { ...raw, dataset: datasetOverride((raw as { dataset?: unknown }).dataset, options.dataset) };
+    label = `${absolute} (with --dataset ${options.dataset})`;
+  }
   const keys = Object.keys(overrides);
   if (keys.length === 0 || raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return validateStudySpec(raw, absolute, path.dirname(absolute));
+    return validateStudySpec(raw, label, path.dirname(absolute));
   }
   const doc = raw as { params?: Record<string, unknown>; fixed?: Record<string, unknown> };
   const params = { ...(doc.params ?? {}) };
@@ -51,5 +61,18 @@ export function loadSpaceFile(file: string, overrides: Readonly<Record<string, u
     else fixed[key] = overrides[key];
   }
   const shown = keys.map((k) => `${k}=${String(overrides[k])}`).join(' ');
-  return validateStudySpec({ ...doc, params, fixed }, `${absolute} (with --set ${shown})`, path.dirname(absolute));
+  return validateStudySpec({ ...doc, params, fixed }, `${label} (with --set ${shown})`, path.dirname(absolute));
+}
+
+/**
+ * The file's dataset with --dataset in place of its name or folder (other keys,
+ * e.g. train_subset, kept). A dataset name stays a name; anything else is a
+ * folder, resolved against the current directory (not the space file's).
+ */
+function datasetOverride(current: unknown, value: string): unknown {
+  const rest = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
+  delete rest['name'];
+  delete rest['folder'];
+  const isName = (DATASET_NAMES as readonly string[]).includes(value);
+  return isName ? { ...rest, name: value } : { ...rest, folder: path.resolve(value) };
 }

@@ -42,21 +42,53 @@ export const MLP_SETTINGS: Readonly<Record<string, ParamKind>> = {
 export const MLP_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'test_accuracy'] as const;
 export const MLP_DATASETS = ['mnist', 'fashion-mnist'] as const;
 
-/** Parameter table of a model, or null for models whose parameters are not defined yet. */
-export function modelParams(model: ModelName): Readonly<Record<string, ParamKind>> | null {
-  return model === 'mlp' ? MLP_PARAMS : null;
+/** The CNNs' parameters (issue 6; see src/trials/cnn/params.ts for defaults). */
+export const CNN_PARAMS: Readonly<Record<string, ParamKind>> = {
+  lr: positiveFloat,
+  optimizer: { kind: 'enum', values: ['sgd', 'momentum', 'rmsprop', 'adam'] },
+  batch_size: positiveInt,
+  epochs: positiveInt,
+  dropout: { kind: 'float', min: 0, minInclusive: true },
+  l2: nonNegativeFloat,
+  factor: positiveFloat,
+  patience: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  rescale: { kind: 'enum', values: ['none', 'unit', 'standardize'] },
+  augment_copies: { kind: 'int', min: 0, max: 64 },
+  seed: { kind: 'int', min: 0, max: 0xffffffff },
+};
+
+/**
+ * Named datasets of each model. Every CNN also takes an image folder (a path),
+ * so for them a name outside this list is read as a folder; catsdogs takes
+ * folders only.
+ */
+const CNN_DATASETS: Readonly<Record<Exclude<ModelName, 'mlp'>, readonly string[]>> = {
+  'cnn-light': MLP_DATASETS,
+  cnn: MLP_DATASETS,
+  catsdogs: [],
+};
+
+/** Parameter table of a model. */
+export function modelParams(model: ModelName): Readonly<Record<string, ParamKind>> {
+  return model === 'mlp' ? MLP_PARAMS : CNN_PARAMS;
 }
 
-export function modelSettings(model: ModelName): Readonly<Record<string, ParamKind>> | null {
-  return model === 'mlp' ? MLP_SETTINGS : null;
+export function modelSettings(model: ModelName): Readonly<Record<string, ParamKind>> {
+  return model === 'mlp' ? MLP_SETTINGS : {};
 }
 
-export function modelMetrics(model: ModelName): readonly string[] | null {
-  return model === 'mlp' ? MLP_METRICS : null;
+export function modelMetrics(_model: ModelName): readonly string[] {
+  return MLP_METRICS;
 }
 
-export function modelDatasets(model: ModelName): readonly string[] | null {
-  return model === 'mlp' ? MLP_DATASETS : null;
+/** The dataset names a model takes; null: names are not checked here (MLP: all are names). */
+export function modelDatasets(model: ModelName): readonly string[] {
+  return model === 'mlp' ? MLP_DATASETS : CNN_DATASETS[model];
+}
+
+/** Whether a model also takes an image folder as its dataset. */
+export function modelTakesFolders(model: ModelName): boolean {
+  return model !== 'mlp';
 }
 
 /** `value` fits `kind`; returns what was expected when it does not. */

@@ -14,9 +14,16 @@ export type ObjectiveSpec =
   | { readonly kind: 'function'; readonly function: TestFunctionName; readonly dims: number };
 
 export interface DatasetSpec {
+  /** A dataset name (mnist, fashion-mnist), or an image folder as written in the file. */
   readonly name: string;
-  /** Train on the first N images of the training split only (null: all of it). */
+  /** Train on the first N images of the training split only (null: all of it); folders: N images per class. */
   readonly trainSubset: number | null;
+  /** Image folders only (CNN models): the folder, absolute (resolved against the space file's folder). */
+  readonly folder?: string;
+  /** Image folders: fraction of each class held out for validation. */
+  readonly valFraction?: number;
+  /** Image folders: seed of the stratified validation split (the same for every trial of a study). */
+  readonly splitSeed?: number;
 }
 
 /** TPE options, named and defaulted as Optuna 3.x's TPESampler (see DEFAULT_TPE_OPTIONS). */

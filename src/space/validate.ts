@@ -21,6 +21,7 @@ import {
   MODEL_NAMES,
   checkKind,
   modelDatasets,
+  modelTakesFolders,
   modelMetrics,
   modelParams,
   modelSettings,
@@ -117,7 +118,13 @@ const budgetSchema = strict({
 });
 const datasetSchema = z.union([
   z.string().min(1),
-  strict({ name: z.string().min(1), train_subset: z.number().int().min(1).optional() }),
+  strict({
+    name: z.string().min(1).optional(),
+    folder: z.string().min(1).optional(),
+    train_subset: z.number().int().min(1).optional(),
+    val_fraction: z.number().gt(0).lt(1).optional(),
+    split_seed: uint32.optional(),
+  }),
 ]);
 
 const PARAM_TYPES = ['float', 'int', 'categorical'];
@@ -299,7 +306,7 @@ function parseObjective(problems: Problems, raw: unknown, baseDir: string): Obje
   return { kind: 'function', function: p.function, dims: p.dims ?? fn.defaultDims };
 }
 
-function parseDataset(problems: Problems, raw: unknown, objective: ObjectiveSpec | null): DatasetSpec | null {
+function parseDataset(problems: Problems, raw: unknown, objective: ObjectiveSpec | null, baseDir: string): DatasetSpec | null {
   const at = ['dataset'];
   if (raw === undefined) {
     if (objective?.kind === 'model') problems.add(at, `missing (expected a dataset name${datasetList(objective.model)})`);
@@ -311,14 +318,46 @@ function parseDataset(problems: Problems, raw: unknown, objective: ObjectiveSpec
   }
   const p = problems.fromZod(at, datasetSchema.safeParse(raw, { reportInput: true }));
   if (p === null) return null;
-  const spec: DatasetSpec = typeof p === 'string' ? { name: p, trainSubset: null } : { name: p.name, trainSubset: p.train_subset ?? null };
-  if (objective?.kind === 'model') {
-    const valid = modelDatasets(objective.model);
-    if (valid && !valid.includes(spec.name)) {
-      problems.add(typeof p === 'string' ? at : [...at, 'name'], `expected one of ${valid.join(', ')}, got ${show(spec.name)}`);
-    }
+  const o = typeof p === 'string' ? { name: p } : p;
+  if ((o.name === undefined) === (o.folder === undefined)) {
+    problems.add(at, 'give either name (a dataset name) or folder (a folder of images), not both');
+    return null;
   }
-  return spec;
+  const model = objective?.kind === 'model' ? objective.model : null;
+  const named = model ? modelDatasets(model) : null;
+  // A CNN's dataset that is not a known name is an image folder.
+  const folderText = o.folder ?? (model && modelTakesFolders(model) && !named!.includes(o.name!) ? o.name! : undefined);
+  const spec: DatasetSpec = {
+    name: o.name ?? o.folder!,
+    trainSubset: o.train_subset ?? null,
+    ...(o.val_fraction !== undefined ? { valFraction: o.val_fraction } : {}),
+    ...(o.split_seed !== undefined ? { splitSeed: o.split_seed } : {}),
+  };
+  const where = typeof p === 'string' ? at : [...at, o.folder !== undefined ? 'folder' : 'name'];
+  if (folderText === undefined) {
+    if (named && !named.includes(spec.name)) problems.add(where, `expected one of ${named.join(', ')}, got ${show(spec.name)}`);
+    if (o.val_fraction !== undefined || o.split_seed !== undefined) {
+      problems.add(at, 'val_fraction and split_seed apply to image folders only (named datasets have a fixed split)');
+    }
+    return spec;
+  }
+  if (model && !modelTakesFolders(model)) {
+    problems.add(where, `model ${model} takes a dataset name (${named!.join(', ')}), not a folder`);
+    return null;
+  }
+  const folder = path.resolve(baseDir, folderText);
+  let isDir = false;
+  try {
+    isDir = fs.statSync(folder).isDirectory();
+  } catch {
+    /* reported below */
+  }
+  if (!isDir) {
+    const names = named && named.length > 0 ? `a dataset name (${named.join(', ')}) or ` : '';
+    problems.add(where, `expected ${names}a folder of images; ${folder} is not a folder`);
+    return null;
+  }
+  return { ...spec, folder };
 }
 
 function datasetList(model: ModelName): string {
@@ -382,7 +421,7 @@ export function validateStudySpec(raw: unknown, file: string, baseDir: string = 
   const top = problems.fromZod([], topSchema.safeParse(raw, { reportInput: true }));
   const src = raw as Record<string, unknown>;
   const objective = parseObjective(problems, src.objective, baseDir);
-  const dataset = parseDataset(problems, src.dataset, objective);
+  const dataset = parseDataset(problems, src.dataset, objective, baseDir);
   const sampler = parseSampler(problems, src.sampler);
 
   // Parameters, checked against the objective's parameter table when it has one.

@@ -10,6 +10,8 @@ import type { DeviceName } from '../engine/addon-types.js';
 import { Errors } from '../errors.js';
 import type { StudySpec } from '../space/spec.js';
 import type { Params } from '../study/events.js';
+import type { EngineRequest } from '../engine/engine-request.js';
+import type { CnnData } from './cnn/data.js';
 import { evaluateTestFunction } from './functions.js';
 import { trainMlp, type EpochMetrics } from './mlp/run.js';
 import { hypersweepVersion } from './record.js';
@@ -48,6 +50,8 @@ export interface WeightsTarget {
 export interface ObjectiveRuntime {
   device: DeviceName;
   threads: number;
+  /** CNN trials: which TensorFlow.js engine (default auto). */
+  engine?: EngineRequest;
   /** Model trials save their weights here when they complete; null: never. */
   weights?: WeightsTarget | null;
 }
@@ -82,7 +86,7 @@ export class TrialStopped extends Error {
 export async function buildObjective(
   spec: StudySpec,
   runtime: ObjectiveRuntime,
-  dataset: DatasetSplits | null = null,
+  dataset: StudyData | null = null,
 ): Promise<Objective> {
   const objective = spec.objective;
   switch (objective.kind) {
@@ -92,17 +96,48 @@ export async function buildObjective(
     }
     case 'module':
       return withRepro(await loadModuleObjective(objective.path), objectiveReproInfo(spec, hypersweepVersion()));
-    case 'model':
-      if (objective.model !== 'mlp') throw Errors.modelNotAvailable(objective.model);
-      return mlpObjective(spec, runtime, dataset ?? (await loadStudyDataset(spec)));
+    case 'model': {
+      const data = dataset ?? (await loadStudyDataset(spec, runtime.weights?.resultsDir ?? 'results'));
+      if (objective.model === 'mlp') {
+        if (!('features' in data)) throw Errors.modelNotAvailable(objective.model);
+        return mlpObjective(spec, runtime, data);
+      }
+      if ('features' in data) throw Errors.modelNotAvailable(objective.model);
+      // Loaded on demand: TensorFlow.js is heavy, and MLP workers never need it.
+      const { cnnObjective } = await import('./cnn/objective.js');
+      return cnnObjective(spec, objective.model, runtime, data);
+    }
   }
 }
 
-/** The dataset of a model objective (arrays in SharedArrayBuffers, for the workers). */
-export async function loadStudyDataset(spec: StudySpec): Promise<DatasetSplits> {
-  const name = parseDatasetName(spec.dataset?.name ?? 'mnist');
+/** A model objective's data: MLP splits (rows of features) or CNN images. */
+export type StudyData = DatasetSplits | CnnData;
+
+/**
+ * The dataset of a model objective (arrays in SharedArrayBuffers, for the
+ * workers). Image folders cache their decoded images under <resultsDir>/.cache.
+ */
+export async function loadStudyDataset(
+  spec: StudySpec,
+  resultsDir: string,
+  onNotice?: (line: string) => void,
+): Promise<StudyData> {
+  const model = spec.objective.kind === 'model' ? spec.objective.model : 'mlp';
   const subset = spec.dataset?.trainSubset ?? undefined;
-  return loadDataset(name, subset === undefined ? {} : { subset });
+  if (model === 'mlp') {
+    const name = parseDatasetName(spec.dataset?.name ?? 'mnist');
+    return loadDataset(name, subset === undefined ? {} : { subset });
+  }
+  const ds = spec.dataset;
+  const { loadCnnData } = await import('./cnn/dataset.js'); // sharp and tfjs only when a CNN needs them
+  return loadCnnData(model, {
+    dataset: ds?.folder ?? ds?.name ?? 'mnist',
+    subset: subset ?? null,
+    resultsDir,
+    ...(ds?.valFraction !== undefined ? { valFraction: ds.valFraction } : {}),
+    ...(ds?.splitSeed !== undefined ? { splitSeed: ds.splitSeed } : {}),
+    ...(onNotice ? { onNotice } : {}),
+  });
 }
 
 async function loadModuleObjective(file: string): Promise<Objective> {

@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { loadDataset, parseDatasetName } from '../data/index.js';
 import type { DeviceName, DTypeName, MlpParamArrays } from '../engine/addon-types.js';
 import { ADDON_PATH, buildInfo, DTYPES } from '../engine/native.js';
+import type { EngineRequest } from '../engine/engine-request.js';
 import { Errors } from '../errors.js';
 import type { StudySpec } from '../space/spec.js';
 import type { Params } from '../study/events.js';
@@ -35,7 +36,7 @@ import { hasTrialWeights, loadTrialWeights } from './weights.js';
 // ---------------------------------------------------------------------------
 // What every trial records (metrics.repro of its trial_finished event)
 
-export type ObjectiveKind = 'mlp' | 'module' | 'function';
+export type ObjectiveKind = 'mlp' | 'cnn' | 'module' | 'function';
 
 export interface ReproInfo {
   objective: ObjectiveKind;
@@ -165,6 +166,8 @@ export interface RunDescription {
   dtype: DTypeName | null;
   hypersweep: string | null;
   native: string | null;
+  /** CNN trials: the TensorFlow.js engine. */
+  engine?: string | null;
 }
 
 export interface ReproReport {
@@ -189,6 +192,8 @@ export interface ReproReport {
 export interface ReproOptions {
   /** Override the device (default: the recorded one; cpu when the recorded GPU is absent). */
   device?: DeviceName;
+  /** CNN trials: override the TensorFlow.js engine (default: the recorded one when it loads here, else auto). */
+  engine?: EngineRequest;
   /** Override the thread count (default: the recorded one). */
   threads?: number;
   /** Use this tolerance (default: DEFAULT_TOLERANCE where bit-identity cannot hold). */
@@ -197,7 +202,7 @@ export interface ReproOptions {
   onEpoch?: (epoch: number, total: number) => void;
 }
 
-function compareNumber(
+export function compareNumber(
   step: number | null,
   metric: string,
   recorded: number | null,
@@ -212,18 +217,18 @@ function compareNumber(
   return { step, metric, recorded, reproduced, abs_diff: diff, identical, ok };
 }
 
-function compareExact(step: number | null, metric: string, recorded: number | string | null, reproduced: number | string | null): ReproComparison {
+export function compareExact(step: number | null, metric: string, recorded: number | string | null, reproduced: number | string | null): ReproComparison {
   const identical = recorded === reproduced;
   const diff = typeof recorded === 'number' && typeof reproduced === 'number' ? Math.abs(reproduced - recorded) : null;
   return { step, metric, recorded, reproduced, abs_diff: diff, identical, ok: identical };
 }
 
-function readRepro(t: TrialRecord): Partial<ReproInfo> {
+export function readRepro(t: TrialRecord): Partial<ReproInfo> {
   const r = t.metrics['repro'];
   return r && typeof r === 'object' ? (r as Partial<ReproInfo>) : {};
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Re-runs trial `number` of the study and compares it with its record. */
 export async function reproduceTrial(
@@ -238,9 +243,11 @@ export async function reproduceTrial(
   if (trial.state === 'running') throw Errors.trialNotReproducible(studyName, number, 'it is still running (or was interrupted and not resumed)');
   const spec = state.created.spec as StudySpec;
   switch (spec.objective.kind) {
-    case 'model':
-      if (spec.objective.model !== 'mlp') throw Errors.trialNotReproducible(studyName, number, `model "${spec.objective.model}" cannot be trained`);
-      return reproduceMlp(resultsDir, studyName, state, spec, trial, options);
+    case 'model': {
+      if (spec.objective.model === 'mlp') return reproduceMlp(resultsDir, studyName, state, spec, trial, options);
+      const { reproduceCnn } = await import('./cnn/repro.js'); // loads TensorFlow.js
+      return reproduceCnn(resultsDir, studyName, state, spec, spec.objective.model, trial, options);
+    }
     case 'function':
     case 'module':
       return reproduceObjective(studyName, state, spec, trial, options);
@@ -475,7 +482,7 @@ async function reproduceObjective(
   }, why);
 }
 
-function finish(
+export function finish(
   study: string,
   trial: TrialRecord,
   objective: ObjectiveKind,

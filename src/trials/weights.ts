@@ -24,6 +24,10 @@ import { bestTrial } from '../study/state.js';
 import { studyDir } from '../study/study.js';
 
 export const WEIGHTS_FILE = 'weights.bin';
+/** A CNN trial's checkpoint (src/trials/cnn/checkpoint.ts): tfjs's topology + manifest, then the weights. */
+export const CNN_MODEL_FILE = 'cnn-model.json';
+export const CNN_WEIGHTS_FILE = 'cnn-weights.bin';
+
 export const WEIGHTS_FORMAT = 1;
 const MAGIC = 'HSWEIGHT';
 const ARRAY_NAMES = ['W1', 'b1', 'W2', 'b2', 'W3', 'b3'] as const;
@@ -204,7 +208,8 @@ export function saveTrialWeights(
 }
 
 export function hasTrialWeights(resultsDir: string, study: string, trial: number): boolean {
-  return fs.existsSync(weightsFile(resultsDir, study, trial));
+  const dir = trialDir(resultsDir, study, trial);
+  return fs.existsSync(path.join(dir, WEIGHTS_FILE)) || fs.existsSync(path.join(dir, CNN_MODEL_FILE));
 }
 
 export function loadTrialWeights(resultsDir: string, study: string, trial: number): LoadedWeights {
@@ -250,11 +255,18 @@ export function shouldSaveWeights(
  * whose worker may be writing its weights right now. Returns whether a file went.
  */
 export function removeTrialWeights(resultsDir: string, study: string, trial: number): boolean {
-  const file = weightsFile(resultsDir, study, trial);
-  if (!fs.existsSync(file)) return false;
-  fs.rmSync(file);
+  const dir = trialDir(resultsDir, study, trial);
+  let removed = false;
+  // The CNN's JSON goes first: without it the binary half is never read.
+  for (const name of [CNN_MODEL_FILE, CNN_WEIGHTS_FILE, WEIGHTS_FILE]) {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) continue;
+    fs.rmSync(file);
+    removed = true;
+  }
+  if (!removed) return false;
   try {
-    fs.rmdirSync(path.dirname(file)); // refuses a folder that holds anything else
+    fs.rmdirSync(dir); // refuses a folder that holds anything else
   } catch {
     /* other files live there: keep it */
   }

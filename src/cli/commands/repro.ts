@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
+import { ENGINE_REQUESTS, parseEngineRequest } from '../../engine/engine-request.js';
 import { Errors } from '../../errors.js';
 import type { ReproComparison, ReproReport, Tolerance } from '../../trials/repro.js';
 import { parseIntOption, parseThreads } from '../options.js';
@@ -12,6 +13,7 @@ import { printJsonLine } from '../output.js';
 interface ReproOptions {
   results: string;
   device?: string;
+  engine?: string;
   threads?: string;
   rtol?: string;
   atol?: string;
@@ -26,6 +28,7 @@ export function registerReproCommand(program: Command): void {
     .argument('<trial>', 'the trial number')
     .option('--results <dir>', 'folder holding the studies', 'results')
     .option('--device <device>', 'cpu or cuda (default: the recorded device)')
+    .option('--engine <engine>', `CNN trials: TensorFlow.js engine, ${ENGINE_REQUESTS.join(', ')} (default: the recorded one)`)
     .option('--threads <t>', 'native threads (default: the recorded count)')
     .option('--rtol <r>', 'check |new - recorded| <= atol + rtol·|recorded| instead of bit-identity')
     .option('--atol <a>', 'absolute part of the tolerance (with --rtol; default 1e-3)')
@@ -56,10 +59,12 @@ async function reproCommand(study: string, trialText: string, opts: ReproOptions
   // Loaded here, not at the top: it pulls in the data loader and the addon.
   const { reproduceTrial } = await import('../../trials/repro.js');
   const device = opts.device === undefined ? undefined : resolveDevice(parseDeviceRequest(opts.device));
+  const engine = opts.engine === undefined ? undefined : parseEngineRequest(opts.engine);
   const out = opts.json ? process.stderr : process.stdout;
   out.write(`re-running trial ${trial} of ${study}...\n`);
   const report = await reproduceTrial(opts.results, study, trial, {
     ...(device ? { device } : {}),
+    ...(engine ? { engine } : {}),
     ...(threads ? { threads } : {}),
     ...(tolerance ? { tolerance } : {}),
     onEpoch: (epoch, total) => out.write(`  epoch ${epoch}/${total} done\n`),
@@ -74,7 +79,7 @@ const show = (v: number | string | null) => (v === null ? '-' : String(v));
 export function formatReport(r: ReproReport): string {
   const lines: string[] = [];
   const run = (d: ReproReport['recorded_run']) =>
-    [d.device, d.threads === null ? null : `${d.threads} thread(s)`, d.dtype, d.hypersweep && `hypersweep ${d.hypersweep}`, d.native && `native ${d.native}`]
+    [d.device, d.threads === null ? null : `${d.threads} thread(s)`, d.dtype, d.engine && `engine ${d.engine}`, d.hypersweep && `hypersweep ${d.hypersweep}`, d.native && `native ${d.native}`]
       .filter((x) => x)
       .join(', ') || '-';
   lines.push(`study ${r.study}, trial ${r.trial} (${r.objective}, ${r.state})`);

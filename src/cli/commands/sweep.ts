@@ -24,6 +24,7 @@ import {
   type SamplerType,
   type StudySpec,
 } from '../../space/spec.js';
+import { ENGINE_REQUESTS, parseEngineRequest, type EngineRequest } from '../../engine/engine-request.js';
 import { acquireStudyLock, type StudyLock } from '../../study/lock.js';
 import { bestTrial, countByState, type TrialRecord } from '../../study/state.js';
 import { INTERRUPTED, Study, studyDir, studyExists } from '../../study/study.js';
@@ -37,6 +38,7 @@ interface RunOptions {
   trials?: string;
   results: string;
   device: string;
+  engine: string;
   workers?: string;
   threadsPerTrial?: string;
   threads?: string;
@@ -52,6 +54,7 @@ interface SweepOptions extends RunOptions {
   sampler?: string;
   seed?: string;
   set?: string[];
+  dataset?: string;
   forceNew?: boolean;
 }
 
@@ -61,7 +64,8 @@ function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--trials <n>', "the study's total number of trials (default: the space file's budget)")
     .option('--results <dir>', 'folder holding the studies', 'results')
-    .option('--device <device>', 'auto, cpu or cuda (model objectives)', 'auto')
+    .option('--device <device>', 'auto, cpu or cuda (MLP objectives)', 'auto')
+    .option('--engine <engine>', `TensorFlow.js engine of CNN objectives: ${ENGINE_REQUESTS.join(', ')}`, 'auto')
     .option('--workers <w>', 'trials in flight at once, each in a worker thread (default: min(cores, 2) for a model on the cpu, else 1)')
     .option('--threads-per-trial <t>', 'native threads of each trial (default: cores / workers)')
     .option('--threads <t>', 'same as --threads-per-trial')
@@ -83,6 +87,7 @@ export function registerSweepCommands(program: Command): void {
       .option('--sampler <type>', `override the space's sampler: ${SAMPLER_TYPES.join(', ')}`)
       .option('--seed <s>', 'study seed (default: the space file\'s, else a random one, recorded)')
       .option('--set <key=value>', 'pin a parameter or a fixed setting (repeatable), e.g. --set epochs=1', collect)
+      .option('--dataset <name-or-folder>', "use this dataset instead of the space file's (CNNs: a folder of images)")
       .option('--force-new', 'if the study exists, move it aside (never deleted) and start again'),
   ).action(async (file: string, opts: SweepOptions) => {
     process.exitCode = await sweepCommand(file, opts);
@@ -98,7 +103,7 @@ export function registerSweepCommands(program: Command): void {
 }
 
 async function sweepCommand(file: string, opts: SweepOptions): Promise<number> {
-  let spec = loadSpaceFile(file, parseOverrides(opts.set ?? []));
+  let spec = loadSpaceFile(file, parseOverrides(opts.set ?? []), opts.dataset === undefined ? {} : { dataset: opts.dataset });
   if (opts.sampler) {
     const type = parseChoice<SamplerType>('--sampler', opts.sampler, SAMPLER_TYPES);
     if (type !== spec.sampler.type) spec = { ...spec, sampler: defaultSamplerSpec(type, spec.sampler.seed) };
@@ -157,6 +162,7 @@ async function resumeCommand(name: string, opts: RunOptions): Promise<number> {
 
 interface Runtime {
   device: 'cpu' | 'cuda';
+  engine: EngineRequest;
   workers: number;
   threadsPerTrial: number;
   /** This run's pruner when --pruner overrides the study's (resume); undefined: the study's. */
@@ -191,6 +197,7 @@ function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
   reserveLibuvThreads(plan.workers);
   return {
     device,
+    engine: parseEngineRequest(opts.engine),
     workers: plan.workers,
     threadsPerTrial: plan.threadsPerTrial,
     pruner: opts.pruner === undefined ? undefined : prunerFromOption(opts.pruner, spec.pruner),
@@ -269,6 +276,8 @@ async function drive(
       signal: stopper.signal,
       listener: view,
       saveWeights: runtime.saveWeights,
+      engine: runtime.engine,
+      onNotice: (line) => view.log(line),
     });
     study.controllerEvent('controller_stopped', { reason });
   } finally {

@@ -14,17 +14,21 @@ import { Errors } from '../../errors.js';
 import { appendRecord, trialRecord, TRIALS_FILE } from '../../trials/record.js';
 import { runMlpTrial } from '../../trials/mlp/run.js';
 import { MLP_PARAM_NAMES, type MlpParams } from '../../trials/mlp/params.js';
+import { CNN_MODELS, CNN_PARAM_NAMES, isCnnModel } from '../../trials/cnn/params.js';
+import { ENGINE_REQUESTS } from '../../engine/engine-request.js';
 import { epochProgress, fmt, printJsonLine } from '../output.js';
 import { collect, mlpParamsFromOptions, parseIntOption, parseThreads } from '../options.js';
 
-export const WORKLOADS = ['mlp'] as const;
+export const WORKLOADS = ['mlp', ...CNN_MODELS] as const;
 
 interface TrialOptions {
   set?: string[];
   epochs?: string;
   seed?: string;
-  dataset: string;
+  dataset?: string;
   device: string;
+  engine: string;
+  valFraction?: string;
   threads?: string;
   subset?: string;
   results: string;
@@ -43,13 +47,15 @@ export function registerTrialCommand(program: Command): void {
     .command('trial')
     .description('train one model and append its record to <results>/trials.jsonl')
     .argument('<workload>', `what to train: ${WORKLOADS.join(', ')}`)
-    .option('--set <key=value>', `set a parameter (repeatable): ${MLP_PARAM_NAMES.join(', ')}`, collect)
+    .option('--set <key=value>', `set a parameter (repeatable); mlp: ${MLP_PARAM_NAMES.join(', ')}; CNNs: ${CNN_PARAM_NAMES.join(', ')}`, collect)
     .option('--epochs <n>', 'number of epochs (same as --set epochs=N)')
     .option('--seed <s>', 'trial seed (same as --set seed=S)')
-    .option('--dataset <name>', `dataset: ${DATASET_NAMES.join(', ')}`, 'mnist')
-    .option('--device <device>', 'auto, cpu or cuda (auto = cuda when a GPU and the CUDA build are present)', 'auto')
+    .option('--dataset <name>', `dataset: ${DATASET_NAMES.join(', ')}, or (CNNs) a folder of images (default mnist)`)
+    .option('--device <device>', 'mlp: auto, cpu or cuda (auto = cuda when a GPU and the CUDA build are present)', 'auto')
+    .option('--engine <engine>', `CNNs: TensorFlow.js engine, ${ENGINE_REQUESTS.join(', ')}`, 'auto')
+    .option('--val-fraction <f>', 'CNNs on an image folder: fraction of each class held out for validation (default 0.2)')
     .option('--threads <t>', 'native threads on the cpu (default: all cores)')
-    .option('--subset <rows>', `train on the first <rows> training images only (1..${TRAIN_ROWS})`)
+    .option('--subset <rows>', `train on the first <rows> training images only (1..${TRAIN_ROWS}); image folders: per class`)
     .option('--results <dir>', 'folder of the results files', 'results')
     .option('--json', 'print the final result as one JSON object on the last line of stdout')
     .action(async (workload: string, opts: TrialOptions) => {
@@ -60,8 +66,13 @@ export function registerTrialCommand(program: Command): void {
 async function trialCommand(workload: string, opts: TrialOptions): Promise<number> {
   // Check all the user's input before loading anything heavy.
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw Errors.unknownWorkload(workload, WORKLOADS);
+  if (isCnnModel(workload)) {
+    const { cnnTrialCommand } = await import('./trial-cnn.js'); // TensorFlow.js loads only for CNNs
+    return cnnTrialCommand(workload, opts);
+  }
+  if (opts.valFraction !== undefined) throw Errors.optionConflict('--val-fraction', ['trial mlp']);
   const params = mlpParamsFromOptions(opts);
-  const datasetName = parseDatasetName(opts.dataset);
+  const datasetName = parseDatasetName(opts.dataset ?? 'mnist');
   const deviceRequest = parseDeviceRequest(opts.device);
   const threads = parseThreads(opts.threads);
   const subset = opts.subset === undefined ? undefined : parseIntOption('--subset', opts.subset, 1, TRAIN_ROWS);
