@@ -32,7 +32,7 @@ describe('hypersweep CLI bad input', () => {
     [['trial', 'mlp', '--device', 'tpu'], /unknown device "tpu".*auto, cpu, cuda/],
     [['trial', 'mlp', '--threads', 'many'], /invalid value "many" for --threads/],
     [['trial', 'mlp', '--subset', '100', '--set', 'batch_size=200'], /"batch_size" is 200 but the training set has only 100 rows/],
-    [['trial', 'cnn'], /unknown workload "cnn".*valid workloads: mlp/],
+    [['trial', 'resnet'], /unknown workload "resnet".*valid workloads: mlp, cnn-light, cnn, catsdogs/],
     [['trial', 'mlp', '--frobnicate'], /unknown option '--frobnicate'/],
     [['trial'], /missing required argument 'workload'/],
     [['gradcheck', '--dtype', 'float16'], /invalid value "float16" for --dtype: expected one of float32, float64/],
