@@ -1,12 +1,15 @@
 // TPE: its rules (split, weights, ranking of pruned and failed trials, constant
-// liar), its Parzen estimators checked against hand-computed mixtures, and
-// that it finds better points than random search on a fixed set of seeds.
+// liar), its Parzen estimators checked against hand-computed mixtures, its
+// shortcuts (screened choice of the best candidate, cached kernel constants)
+// checked against the full computation, and that it finds better points than
+// random search on a fixed set of seeds.
 import { describe, expect, it } from 'vitest';
 import { createSampler, type FinishedTrial, type Sampler } from '../src/samplers/sampler.js';
 import { Stream, rngFor } from '../src/samplers/rng.js';
 import { Arena } from '../src/samplers/tpe/arena.js';
 import { buildDims, type NumDim } from '../src/samplers/tpe/dims.js';
-import { ParzenEstimator, type Candidates, type ParzenOptions } from '../src/samplers/tpe/parzen-estimator.js';
+import { KernelCache } from '../src/samplers/tpe/kernel-cache.js';
+import { ParzenEstimator, type Candidates, type ObservationGroup, type ParzenOptions } from '../src/samplers/tpe/parzen-estimator.js';
 import { gammaCount, observationWeights, rankingKey } from '../src/samplers/tpe/split.js';
 import { logGaussMass } from '../src/samplers/tpe/truncnorm.js';
 import type { Params, SearchSpace } from '../src/space/distributions.js';
@@ -75,6 +78,8 @@ describe('Parzen estimator', () => {
     values: [Float64Array.from(values)],
     order: [Int32Array.from(values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!))],
     weights: new Float64Array(values.length).fill(1),
+    rows: null,
+    cache: null,
   });
   const candidates = (xs: number[], dim: NumDim | null): Candidates => ({
     count: xs.length,
@@ -145,6 +150,103 @@ describe('Parzen estimator', () => {
     expect(near).toBeGreaterThan(0.6);
     expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...draws)).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('Parzen estimator shortcuts give what the full computation gives', () => {
+  const options: ParzenOptions = {
+    considerPrior: true,
+    priorWeight: 1,
+    considerMagicClip: true,
+    considerEndpoints: false,
+    multivariate: false,
+    normalizeKernels: false,
+  };
+  const space: SearchSpace = {
+    x: { type: 'float', low: -3, high: 3, log: false, step: null, includeZero: false },
+    lr: { type: 'float', low: 1e-5, high: 1, log: true, step: null, includeZero: false },
+    k: { type: 'int', low: 16, high: 1024, log: false, step: 1 },
+    units: { type: 'int', low: 8, high: 4096, log: true, step: 1 },
+  };
+  const dims = buildDims(space) as NumDim[];
+  /**
+   * The first n of a seeded sequence of observations of dim, half of them
+   * clustered (as TPE's own suggestions are), as the sampler groups them;
+   * with a cache, observation i is store row i.
+   */
+  const observations = (dim: NumDim, n: number, seed: number, cache: KernelCache | null = null): ObservationGroup => {
+    const rng = rngFor(seed, 0, Stream.trial);
+    const centre = dim.low + (dim.high - dim.low) * rng.nextFloat();
+    const raw = Array.from({ length: n }, () => {
+      const u = rng.nextFloat();
+      const x = u < 0.5 ? centre + (dim.high - dim.low) * 0.03 * (rng.nextFloat() - 0.5) : dim.low + (dim.high - dim.low) * rng.nextFloat();
+      const v = dims.indexOf(dim) >= 2 ? Math.round(dim.dist.log ? Math.exp(x) : x) : x;
+      const clipped = Math.min(dim.dist.high, Math.max(dim.dist.low, v));
+      return dim.dist.log && dims.indexOf(dim) >= 2 ? Math.log(clipped) : clipped;
+    });
+    const values = Float64Array.from(raw);
+    const weights = new Float64Array(n);
+    observationWeights('ramp', n, weights);
+    return {
+      n,
+      values: [values],
+      order: [Int32Array.from(raw.map((_, i) => i).sort((a, b) => raw[a]! - raw[b]! || a - b))],
+      weights,
+      rows: cache ? Int32Array.from(raw, (_, i) => i) : null,
+      cache,
+    };
+  };
+  const argmax = (logL: Float64Array, logG: Float64Array): number => {
+    let best = 0;
+    let bestScore = -Infinity;
+    logL.forEach((l, c) => {
+      if (l - logG[c]! > bestScore) {
+        bestScore = l - logG[c]!;
+        best = c;
+      }
+    });
+    return best;
+  };
+  const bits = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+
+  it('bestRatio picks the candidate that evaluating log g everywhere picks, ties and near-ties included', () => {
+    let checked = 0;
+    for (const dim of dims) {
+      for (const n of [3, 40, 300, 1500]) {
+        for (let seed = 0; seed < 6; seed++) {
+          const g = new ParzenEstimator([dim], observations(dim, n, seed), { ...options, normalizeKernels: seed % 2 === 0 }, new Arena());
+          const l = new ParzenEstimator([dim], observations(dim, 25, seed + 100), options, new Arena());
+          const cand = l.sample(rngFor(seed, n, Stream.sampler), 24);
+          const logG = g.logPdf(cand, new Arena());
+          const logL = l.logPdf(cand, new Arena());
+          // As the sampler has them; then scores all equal, or equal up to rounding,
+          // for every other candidate (the first of equals must win); then one
+          // candidate with log l = −∞ (nothing to bound with).
+          const tied = logL.map((v, c) => (c % 2 === 0 ? logG[c]! + 1 : v));
+          const close = logL.map((v, c) => (c % 3 === 0 ? logG[c]! + 1 + 1e-15 * c : v));
+          const infinite = logL.map((v, c) => (c === 5 ? -Infinity : v));
+          for (const scores of [logL, tied, close, infinite]) {
+            expect(g.bestRatio(cand, scores, new Arena())).toBe(argmax(scores, logG));
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBe(4 * 4 * 6 * 4);
+  });
+
+  it('kernel constants reused from the cache have the bits of freshly computed ones', () => {
+    for (const dim of dims) {
+      const cache = new KernelCache(dim.discrete !== 'none');
+      cache.reserve(800);
+      const cand = new ParzenEstimator([dim], observations(dim, 25, 7), options, new Arena()).sample(rngFor(1, 2, Stream.sampler), 64);
+      // Growing studies share most bandwidths with the previous fit: most constants come from the cache.
+      for (const n of [500, 501, 650, 800, 800]) {
+        const fresh = new ParzenEstimator([dim], observations(dim, n, 3), options, new Arena());
+        const cached = new ParzenEstimator([dim], observations(dim, n, 3, cache), options, new Arena());
+        expect(bits(cached.logPdf(cand))).toBe(bits(fresh.logPdf(cand)));
+      }
+    }
   });
 });
 

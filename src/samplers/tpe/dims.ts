@@ -116,7 +116,19 @@ export function externalValue(dim: NumDim, x: number): number {
  * that round to it for discrete ones.
  */
 export function evaluationInterval(dim: NumDim, v: number): [number, number] {
-  if (dim.discrete === 'intlog') return [Math.log(v - 0.5), Math.log(v + 0.5)];
-  if (dim.discrete === 'step') return [v - 0.5 * dim.q, v + 0.5 * dim.q];
-  return [dim.dist.log ? Math.log(v) : v, NaN];
+  return [evaluationLow(dim, v), evaluationHigh(dim, v)];
+}
+
+/** The lower end of evaluationInterval (no array: the sampler calls it for every candidate). */
+export function evaluationLow(dim: NumDim, v: number): number {
+  if (dim.discrete === 'intlog') return Math.log(v - 0.5);
+  if (dim.discrete === 'step') return v - 0.5 * dim.q;
+  return dim.dist.log ? Math.log(v) : v;
+}
+
+/** The upper end of evaluationInterval (NaN: a point). */
+export function evaluationHigh(dim: NumDim, v: number): number {
+  if (dim.discrete === 'intlog') return Math.log(v + 0.5);
+  if (dim.discrete === 'step') return v + 0.5 * dim.q;
+  return NaN;
 }

@@ -25,26 +25,40 @@
 // Evaluation skips mixture terms more than LOG_NEGLIGIBLE below the largest
 // one (their total is below 1e-14 relative), so a candidate costs O(m) cheap
 // arithmetic and exp/erfc only for the kernels within reach of it.
+// A univariate numeric estimator keeps its kernels in increasing order of μ
+// (SortedKernels), where both its bandwidths and its block index are built;
+// a kernel's constants (1/σ, log mass, …) come from the group's KernelCache
+// when that observation had the same σ in an earlier fit.
 
 import type { Rng } from '../rng.js';
 import type { Arena } from './arena.js';
 import * as dimsModule from './dims.js';
 import type { Dim, NumDim } from './dims.js';
+import type { KernelCache } from './kernel-cache.js';
+import * as kernelsModule from './kernels.js';
+import type { KernelArrays } from './kernels.js';
 import * as truncnorm from './truncnorm.js';
 
 // Module-local copies of the imports used in hot loops: where the modules are
 // transpiled to CommonJS (tsx, which runs the benchmarks and the CLI in
 // development) every use of an imported binding is a getter call, which
 // profiled at ~9% of an ask. Same functions and values, so same results.
-const { evaluationInterval, externalValue } = dimsModule;
+const { evaluationHigh, evaluationLow, externalValue } = dimsModule;
 const { LOG_SQRT_2PI, logGaussMass, midpointSeries, truncnormPpf } = truncnorm;
+const { BLOCK, blockBounds, clip, gather, kernelConstants, mergeSorted, neighbourBandwidths, withoutOne } = kernelsModule;
 
 const EPS = 1e-12;
 const SIGMA0_MAGNITUDE = 0.2;
 /** Terms this far (in log) below the largest are left out of a log-sum-exp: e^-40 ≈ 4e-18. */
 const LOG_NEGLIGIBLE = 40;
-/** Kernels per block of the univariate index (see Blocks). */
-const BLOCK = 16;
+/** The array of a quantity an estimator does not have (never written: it has no room). */
+const NONE = new Float64Array(0);
+/**
+ * How far (in bandwidths) bestRatio's lower bound on g looks around a
+ * candidate: 2.5σ holds all but ~1% of a kernel's mass, so the bound is
+ * rarely loose by more than that; wider costs more than it saves.
+ */
+const NEAR_SIGMAS = 2.5;
 
 export interface ParzenOptions {
   readonly considerPrior: boolean;
@@ -65,6 +79,14 @@ export interface ObservationGroup {
   readonly order: ReadonlyArray<Int32Array | null>;
   /** Unnormalised weight of each observation (the weights function's output). */
   readonly weights: Float64Array;
+  /**
+   * Univariate numeric dimensions, optionally: the store row of each
+   * observation (negative: none, e.g. a liar) and the cache of kernel
+   * constants by row. Without them every constant is computed; with them, the
+   * same values.
+   */
+  readonly rows: Int32Array | null;
+  readonly cache: KernelCache | null;
 }
 
 /** Suggestions drawn from an estimator, per dimension. */
@@ -77,31 +99,31 @@ export interface Candidates {
   readonly hi: Float64Array[];
 }
 
-interface NumKernels {
+/** A numeric dimension of a joint (multivariate) estimator: kernels by component, the prior last. */
+interface NumKernels extends KernelArrays {
   readonly dim: NumDim;
-  readonly mus: Float64Array;
-  readonly sigmas: Float64Array;
-  readonly invSigmas: Float64Array;
-  /** log of each truncated kernel's mass on [low, high]. */
-  readonly logMass: Float64Array;
-  /** log σ (discrete dimensions only: their mass bound needs it). */
-  readonly logSigma: Float64Array | null;
-  /** log √(2π) + log mass (+ log σ when kernels are normalised): the normaliser of a point density. */
-  readonly logNorm: Float64Array;
-  /** Univariate estimators only. */
-  readonly blocks: Blocks | null;
 }
 
 /**
- * The observation kernels of a univariate numeric estimator in increasing
- * order of μ, cut into blocks of BLOCK, each with what bounds its kernels'
- * terms from above: the span of μ, the largest σ, the smallest log σ and the
+ * A univariate numeric estimator: the observation kernels in increasing order
+ * of μ (and their weights), the prior kernel apart, and the block index: the
+ * kernels cut into blocks of BLOCK, each with what bounds its kernels' terms
+ * from above: the span of μ, the largest σ, the smallest log σ and the
  * largest constant part. A candidate then skips whole blocks whose bound lies
  * below the terms that matter, instead of evaluating every kernel: the cost of
  * a candidate follows the number of kernels near it, not the study's size.
+ * The kernels are contiguous so that the evaluation loop reads them in
+ * sequence.
  */
-interface Blocks {
+interface SortedKernels {
+  readonly dim: NumDim;
+  /** Observation kernels, sorted by μ. */
+  readonly obs: KernelArrays;
+  readonly weight: Float64Array;
+  /** Component (trial-order position) of each sorted kernel. */
   readonly order: Int32Array;
+  /** The prior kernel (one entry), or null. */
+  readonly prior: KernelArrays | null;
   readonly count: number;
   readonly muLo: Float64Array;
   readonly muHi: Float64Array;
@@ -129,8 +151,13 @@ export class ParzenEstimator {
   private readonly cumW: Float64Array;
   private readonly logWeightSpread: number;
   private readonly weights: Float64Array;
+  /** Joint estimators: per dimension, numeric kernels by component. */
   private readonly num: Array<NumKernels | null>;
   private readonly cat: Array<CatKernels | null>;
+  /** Univariate numeric estimators: the sorted kernels (and then num is [null]). */
+  private readonly sorted: SortedKernels | null;
+  /** Sorted position of each component of `sorted`, built by the first sample(). */
+  private positions: Int32Array | null = null;
   private readonly hasPrior: boolean;
   /** Per-candidate scratch of the general path (one term per component), reused across candidates. */
   private readonly row: Float64Array;
@@ -150,140 +177,118 @@ export class ParzenEstimator {
     this.m = m;
 
     this.weights = arena.floats(m);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      this.weights[i] = group.weights[i]!;
-      total += group.weights[i]!;
-    }
-    if (this.hasPrior) {
-      this.weights[n] = options.priorWeight;
-      total += options.priorWeight;
-    }
     this.cumW = arena.floats(m);
-    let cum = 0;
-    let wMin = Infinity;
-    let wMax = 0;
-    for (let j = 0; j < m; j++) {
-      const w = this.weights[j]! / total;
-      this.weights[j] = w;
-      cum += w;
-      this.cumW[j] = cum;
-      if (w < wMin) wMin = w;
-      if (w > wMax) wMax = w;
-    }
-    this.logWeightSpread = wMin > 0 ? Math.log(wMax / wMin) : Infinity;
+    this.lse = arena.floats(2);
+    this.logWeightSpread = normalizeWeights(group.weights, n, this.hasPrior ? options.priorWeight : null, this.weights, this.cumW);
 
-    // Scott's rule bandwidth factor for the multivariate estimator.
-    const sigma0 = options.multivariate ? SIGMA0_MAGNITUDE * Math.max(n, 1) ** (-1 / (dims.length + 4)) : 0;
-    this.num = dims.map((dim, d) =>
-      dim.kind === 'num' ? this.numKernels(dim, group.values[d]!, group.order[d] ?? null, n, sigma0, options) : null,
-    );
+    const only = dims.length === 1 ? dims[0]! : null;
+    if (only?.kind === 'num' && !options.multivariate) {
+      const order = group.order[0];
+      if (!order) throw new Error('ParzenEstimator: univariate numeric kernels need the sorted order');
+      this.sorted = this.sortedKernels(only, group.values[0]!, order, n, options, group.rows, group.cache);
+      this.num = [null];
+    } else {
+      // (The sampler fits univariate estimators one dimension at a time.)
+      if (!options.multivariate && dims.some((dim) => dim.kind === 'num')) {
+        throw new Error('ParzenEstimator: a univariate estimator with a numeric dimension has that dimension only');
+      }
+      this.sorted = null;
+      // Scott's rule bandwidth factor for the multivariate estimator.
+      const sigma0 = SIGMA0_MAGNITUDE * Math.max(n, 1) ** (-1 / (dims.length + 4));
+      this.num = dims.map((dim, d) => (dim.kind === 'num' ? this.jointKernels(dim, group.values[d]!, n, sigma0, options) : null));
+    }
     this.cat = dims.map((dim, d) => (dim.kind === 'cat' ? this.catKernels(dim.size, group.values[d]!, n, options) : null));
     // The one-numeric-dimension path (blocks) needs no per-component scratch.
-    const general = !(dims.length === 1 && this.num[0]?.blocks);
-    this.row = general ? arena.floats(m) : new Float64Array(0);
-    this.rowFactors = general ? arena.floats(m) : new Float64Array(0);
+    const general = !this.sorted;
+    this.row = general ? arena.floats(m) : NONE;
+    this.rowFactors = general ? arena.floats(m) : NONE;
   }
 
-  private numKernels(
+  private kernelArrays(length: number, dim: NumDim): KernelArrays {
+    const discrete = dim.discrete !== 'none';
+    const arena = this.arena;
+    return {
+      mu: arena.floats(length),
+      sigma: arena.floats(length),
+      inv: arena.floats(length),
+      logMass: arena.floats(length),
+      logNorm: discrete ? NONE : arena.floats(length),
+      logSigma: discrete ? arena.floats(length) : NONE,
+    };
+  }
+
+  /** Joint estimators: σ by Scott's rule, magic-clipped; the prior's σ is the range. */
+  private jointKernels(dim: NumDim, values: Float64Array, n: number, sigma0: number, options: ParzenOptions): NumKernels {
+    const m = this.m;
+    const { low, high } = dim;
+    const range = high - low;
+    const k = this.kernelArrays(m, dim);
+    k.mu.set(values.subarray(0, n));
+    if (this.hasPrior) k.mu[n] = 0.5 * (low + high);
+    const sigma = clip(sigma0 * range, options.considerMagicClip ? range / Math.min(100, 1 + m) : EPS, range);
+    for (let j = 0; j < m; j++) {
+      k.sigma[j] = this.hasPrior && j === n ? range : sigma;
+      kernelConstants(k, j, dim, options.normalizeKernels);
+    }
+    return { dim, mu: k.mu, sigma: k.sigma, inv: k.inv, logMass: k.logMass, logNorm: k.logNorm, logSigma: k.logSigma };
+  }
+
+  /**
+   * Univariate estimators: in increasing order of μ, the prior merged in at
+   * its place, σ_i = the larger gap to its neighbours (low/high as outer
+   * neighbours; without consider_endpoints the outermost take their inner
+   * gap), magic-clipped; the prior's σ is the range. Then the observation
+   * kernels' constants (from the cache where it has them), their weights and
+   * the block index, each pass a function of its own (see groups.ts: why).
+   */
+  private sortedKernels(
     dim: NumDim,
     values: Float64Array,
-    order: Int32Array | null,
+    order: Int32Array,
     n: number,
-    sigma0: number,
     options: ParzenOptions,
-  ): NumKernels {
+    rows: Int32Array | null,
+    cache: KernelCache | null,
+  ): SortedKernels {
+    const arena = this.arena;
     const m = this.m;
     const { low, high } = dim;
     const range = high - low;
     const priorMu = 0.5 * (low + high);
-    const mus = this.arena.floats(m);
-    mus.set(values.subarray(0, n));
-    if (this.hasPrior) mus[n] = priorMu;
-    const sigmas = this.arena.floats(m);
-    let sorted: Int32Array | null = null;
 
-    if (options.multivariate) {
-      sigmas.fill(sigma0 * range);
-    } else {
-      if (!order) throw new Error('ParzenEstimator: univariate numeric kernels need the sorted order');
-      // Components in increasing order of μ, the prior merged in at its place.
-      sorted = this.arena.ints(m);
-      let k = 0;
-      let priorPlaced = !this.hasPrior;
-      for (let i = 0; i < n; i++) {
-        const idx = order[i]!;
-        if (!priorPlaced && mus[idx]! > priorMu) {
-          sorted[k++] = n;
-          priorPlaced = true;
-        }
-        sorted[k++] = idx;
-      }
-      if (!priorPlaced) sorted[k++] = n;
-      // σ_i = the larger gap to its neighbours, with low/high as outer neighbours.
-      for (let i = 0; i < m; i++) {
-        const here = mus[sorted[i]!]!;
-        const left = i > 0 ? mus[sorted[i - 1]!]! : low;
-        const right = i + 1 < m ? mus[sorted[i + 1]!]! : high;
-        sigmas[sorted[i]!] = Math.max(here - left, right - here);
-      }
-      if (!options.considerEndpoints && m >= 2) {
-        sigmas[sorted[0]!] = mus[sorted[1]!]! - mus[sorted[0]!]!;
-        sigmas[sorted[m - 1]!] = mus[sorted[m - 1]!]! - mus[sorted[m - 2]!]!;
-      }
-    }
-    const maxSigma = range;
+    // μ of every kernel in order, and where the prior sits among them (m: nowhere).
+    const mus = arena.floats(m);
+    const priorAt = mergeSorted(values, order, n, this.hasPrior ? priorMu : NaN, mus);
+    const obs = this.kernelArrays(n, dim);
     const minSigma = options.considerMagicClip ? range / Math.min(100, 1 + m) : EPS;
-    for (let j = 0; j < m; j++) sigmas[j] = Math.min(maxSigma, Math.max(minSigma, sigmas[j]!));
-    if (this.hasPrior) sigmas[n] = range;
+    const sigmas = arena.floats(m);
+    neighbourBandwidths(mus, m, low, high, !options.considerEndpoints, minSigma, range, sigmas);
+    // The observation kernels: all but the prior.
+    withoutOne(mus, m, priorAt, obs.mu);
+    withoutOne(sigmas, m, priorAt, obs.sigma);
+    const compute = (i: number): void => kernelConstants(obs, i, dim, options.normalizeKernels);
+    if (cache && rows) cache.fill(obs, n, order, rows, compute);
+    else for (let i = 0; i < n; i++) compute(i);
+    const weight = arena.floats(n);
+    gather(this.weights, order, n, weight);
 
-    const invSigmas = this.arena.floats(m);
-    const logMass = this.arena.floats(m);
-    const logNorm = this.arena.floats(m);
-    const discrete = dim.discrete !== 'none';
-    const logSigma = discrete ? this.arena.floats(m) : null;
-    for (let j = 0; j < m; j++) {
-      const inv = 1 / sigmas[j]!;
-      invSigmas[j] = inv;
-      logMass[j] = logGaussMass((low - mus[j]!) * inv, (high - mus[j]!) * inv);
-      if (logSigma) logSigma[j] = Math.log(sigmas[j]!);
-      if (!discrete) logNorm[j] = (options.normalizeKernels ? Math.log(sigmas[j]!) : 0) + LOG_SQRT_2PI + logMass[j]!;
-    }
-    const kernels = { dim, mus, sigmas, invSigmas, logMass, logSigma, logNorm, blocks: null };
-    return sorted ? { ...kernels, blocks: this.blocks(kernels, sorted, n) } : kernels;
-  }
-
-  /** The block index over the observation kernels (the prior kernel, index n, stays out). */
-  private blocks(k: Omit<NumKernels, 'blocks'>, sorted: Int32Array, n: number): Blocks {
-    const order = this.arena.ints(n);
-    let len = 0;
-    for (let i = 0; i < sorted.length; i++) if (sorted[i]! < n) order[len++] = sorted[i]!;
     const count = Math.ceil(n / BLOCK);
-    const muLo = this.arena.floats(count);
-    const muHi = this.arena.floats(count);
-    const sigmaHi = this.arena.floats(count);
-    const logSigmaLo = this.arena.floats(count);
-    const constHi = this.arena.floats(count);
-    const discrete = k.dim.discrete !== 'none';
-    for (let b = 0; b < count; b++) {
-      const start = b * BLOCK;
-      const end = Math.min(n, start + BLOCK);
-      muLo[b] = k.mus[order[start]!]!;
-      muHi[b] = k.mus[order[end - 1]!]!;
-      let sHi = 0;
-      let lsLo = Infinity;
-      let cHi = -Infinity;
-      for (let i = start; i < end; i++) {
-        const j = order[i]!;
-        sHi = Math.max(sHi, k.sigmas[j]!);
-        if (discrete) lsLo = Math.min(lsLo, k.logSigma![j]!);
-        cHi = Math.max(cHi, discrete ? -k.logMass[j]! : -k.logNorm[j]!);
-      }
-      sigmaHi[b] = sHi;
-      logSigmaLo[b] = lsLo;
-      constHi[b] = cHi;
+    const blocks = {
+      muLo: arena.floats(count),
+      muHi: arena.floats(count),
+      sigmaHi: arena.floats(count),
+      logSigmaLo: arena.floats(count),
+      constHi: arena.floats(count),
+    };
+    blockBounds(obs, n, dim.discrete !== 'none', blocks);
+    let prior: KernelArrays | null = null;
+    if (this.hasPrior) {
+      prior = this.kernelArrays(1, dim);
+      prior.mu[0] = priorMu;
+      prior.sigma[0] = range;
+      kernelConstants(prior, 0, dim, options.normalizeKernels);
     }
-    return { order, count, muLo, muHi, sigmaHi, logSigmaLo, constHi };
+    return { dim, obs, weight, order, prior, count, ...blocks };
   }
 
   private catKernels(size: number, values: Float64Array, n: number, options: ParzenOptions): CatKernels {
@@ -325,18 +330,18 @@ export class ParzenEstimator {
       const outHi = scratch.floats(count);
       const num = this.num[d];
       const cat = this.cat[d];
+      const sorted = this.sorted;
+      const positions = sorted ? this.sortedPositions(sorted) : null;
+      const n = sorted ? sorted.order.length : 0;
       for (let c = 0; c < count; c++) {
         const j = active[c]!;
         const u = rng.nextFloat();
-        if (num) {
-          const inv = num.invSigmas[j]!;
-          const mu = num.mus[j]!;
-          const z = truncnormPpf(u, (num.dim.low - mu) * inv, (num.dim.high - mu) * inv, num.logMass[j]!);
-          const v = externalValue(num.dim, num.mus[j]! + num.sigmas[j]! * z);
-          out[c] = v;
-          const [l, h] = evaluationInterval(num.dim, v);
-          outLo[c] = l;
-          outHi[c] = h;
+        if (sorted) {
+          // Component j: the prior (index n) or the observation kernel at its sorted position.
+          const k = j === n ? sorted.prior! : sorted.obs;
+          out[c] = this.draw(sorted.dim, k, j === n ? 0 : positions![j]!, u, outLo, outHi, c);
+        } else if (num) {
+          out[c] = this.draw(num.dim, num, j, u, outLo, outHi, c);
         } else if (cat) {
           out[c] = this.sampleChoice(cat, j, u);
         }
@@ -346,6 +351,27 @@ export class ParzenEstimator {
       hi.push(outHi);
     }
     return { count, values, lo, hi };
+  }
+
+  /** A value from kernel i of k by its quantile u; where its density is measured goes to outLo/outHi[c]. */
+  private draw(dim: NumDim, k: KernelArrays, i: number, u: number, outLo: Float64Array, outHi: Float64Array, c: number): number {
+    const inv = k.inv[i]!;
+    const mu = k.mu[i]!;
+    const z = truncnormPpf(u, (dim.low - mu) * inv, (dim.high - mu) * inv, k.logMass[i]!);
+    const v = externalValue(dim, mu + k.sigma[i]! * z);
+    outLo[c] = evaluationLow(dim, v);
+    outHi[c] = evaluationHigh(dim, v);
+    return v;
+  }
+
+  /** Sorted position of each observation component (the inverse of sorted.order). */
+  private sortedPositions(sorted: SortedKernels): Int32Array {
+    if (!this.positions) {
+      const positions = this.arena.ints(sorted.order.length);
+      sorted.order.forEach((j, i) => (positions[j] = i));
+      this.positions = positions;
+    }
+    return this.positions;
   }
 
   /** Choice from component j's row: the number of cumulative probabilities below u. */
@@ -411,8 +437,7 @@ export class ParzenEstimator {
    * exactly and summed, with the weights applied in linear scale.
    */
   private logPdfOne(cand: Candidates, c: number): number {
-    const only = this.dims.length === 1 ? this.num[0] : null;
-    if (only?.blocks) return this.logPdfBlocks(only, only.blocks, cand.lo[0]![c]!, cand.hi[0]![c]!);
+    if (this.sorted) return this.logPdfBlocks(this.sorted, cand.lo[0]![c]!, cand.hi[0]![c]!);
     const m = this.m;
     const row = this.row;
     let discrete = false;
@@ -473,37 +498,48 @@ export class ParzenEstimator {
 
   /**
    * One numeric dimension, through the block index: the prior kernel and the
-   * block nearest the candidate give a first maximum; then every block whose
-   * bound reaches within LOG_NEGLIGIBLE (+ weight spread) of the maximum is
-   * evaluated kernel by kernel; the others cannot matter. [lo, hi] is the
-   * candidate's interval (discrete) or point (hi = NaN).
+   * block nearest the candidate give a first maximum (step 0); then every
+   * block whose bound reaches within LOG_NEGLIGIBLE (+ weight spread) of the
+   * maximum is evaluated kernel by kernel (steps 1..count, in block order);
+   * the others cannot matter. [lo, hi] is the candidate's interval (discrete)
+   * or point (hi = NaN).
    */
-  private logPdfBlocks(num: NumKernels, blocks: Blocks, lo: number, hi: number): number {
-    const discrete = num.dim.discrete !== 'none';
+  private logPdfBlocks(blocks: SortedKernels, lo: number, hi: number): number {
+    this.blockSteps(blocks, lo, hi, 0, blocks.count + 1);
+    return this.lseResult();
+  }
+
+  // The running log-sum-exp of blockSteps, Σ w·f·exp(t − max), rescaled
+  // whenever max grows: [max, sum]. Kept here because a candidate's
+  // evaluation may stop after step 0 and be finished later (see bestRatio);
+  // in a typed array because number fields written in a hot loop may each
+  // cost a heap allocation.
+  private readonly lse: Float64Array;
+
+  private lseResult(): number {
+    const max = this.lse[0]!;
+    if (!(max > -Infinity)) return max;
+    return max + Math.log(this.lse[1]!);
+  }
+
+  /** Steps [from, to) of logPdfBlocks; step 0 starts the sum, later steps continue it. */
+  private blockSteps(blocks: SortedKernels, lo: number, hi: number, from: number, to: number): void {
+    const discrete = blocks.dim.discrete !== 'none';
     const logWidth = discrete ? Math.log(hi - lo) : 0;
     const right = discrete ? hi : lo;
     // Discrete terms are kept without their factor near 1, which may add up to log 2.
     const slack = LOG_NEGLIGIBLE + this.logWeightSpread + (discrete ? Math.LN2 : 0);
-    const { mus, invSigmas, logNorm } = num;
-    const weights = this.weights;
-    // Online log-sum-exp: Σ w·f·exp(t − max), rescaled whenever max grows.
-    let max = -Infinity;
-    let sum = 0;
-    const n = blocks.order.length;
-    if (this.hasPrior) {
-      this.kernelTerm(num, n, lo, hi, logWidth);
-      max = this.termLog;
-      sum = max > -Infinity ? weights[n]! * this.termFactor : 0;
+    if (from === 0) {
+      this.lse[0] = -Infinity;
+      this.lse[1] = 0;
+      if (blocks.prior) {
+        this.kernelTerm(blocks.dim, blocks.prior, 0, lo, hi, logWidth);
+        this.lse[0] = this.termLog;
+        this.lse[1] = this.termLog > -Infinity ? this.weights[blocks.order.length]! * this.termFactor : 0;
+      }
     }
-    // The block whose span starts last at or before the candidate.
-    let first = 0;
-    let top = blocks.count - 1;
-    while (first < top) {
-      const mid = (first + top + 1) >>> 1;
-      if (blocks.muLo[mid]! <= lo) first = mid;
-      else top = mid - 1;
-    }
-    for (let step = 0; step <= blocks.count; step++) {
+    const first = nearestBlock(blocks, lo);
+    for (let step = from; step < to; step++) {
       // The nearest block first, then all the others in order.
       const b = step === 0 ? first : step - 1;
       if (step > 0 && b === first) continue;
@@ -513,38 +549,144 @@ export class ParzenEstimator {
       const bound = discrete
         ? Math.min(0, logWidth - blocks.logSigmaLo[b]! - 0.5 * p * p - LOG_SQRT_2PI) + blocks.constHi[b]!
         : blocks.constHi[b]! - 0.5 * p * p;
-      if (bound < max - slack) continue;
-      const end = Math.min(n, (b + 1) * BLOCK);
+      if (bound < this.lse[0]! - slack) continue;
+      this.addBlock(blocks, b, lo, hi, logWidth, slack);
+    }
+  }
+
+  /** Adds block b's terms to the running sum (lse). */
+  private addBlock(blocks: SortedKernels, b: number, lo: number, hi: number, logWidth: number, slack: number): void {
+    const { mu, inv, logSigma } = blocks.obs;
+    const weight = blocks.weight;
+    const end = Math.min(blocks.order.length, (b + 1) * BLOCK);
+    let max = this.lse[0]!;
+    let sum = this.lse[1]!;
+    // Two copies of the loop, so that neither tests the kind per kernel.
+    if (blocks.dim.discrete !== 'none') {
+      const logMass = blocks.obs.logMass;
       for (let i = b * BLOCK; i < end; i++) {
-        const j = blocks.order[i]!;
+        // As kernelTerm, inlined: this loop is the hot path of discrete parameters.
+        const alpha = (lo - mu[i]!) * inv[i]!;
+        const beta = (hi - mu[i]!) * inv[i]!;
+        const mid = 0.5 * (alpha + beta);
+        const series = midpointSeries(mid, 0.5 * (beta - alpha));
         let t: number;
         let factor = 1;
-        const inv = invSigmas[j]!;
-        if (discrete) {
-          // As kernelTerm, inlined: this loop is the hot path of discrete parameters.
-          const alpha = (lo - mus[j]!) * inv;
-          const beta = (hi - mus[j]!) * inv;
-          const mid = 0.5 * (alpha + beta);
-          const series = midpointSeries(mid, 0.5 * (beta - alpha));
-          if (Number.isNaN(series)) {
-            t = logGaussMass(alpha, beta) - num.logMass[j]!;
-          } else {
-            t = logWidth - num.logSigma![j]! - 0.5 * mid * mid - LOG_SQRT_2PI - num.logMass[j]!;
-            factor = 1 + series;
-          }
+        if (Number.isNaN(series)) {
+          t = logGaussMass(alpha, beta) - logMass[i]!;
         } else {
-          const z = (lo - mus[j]!) * inv;
-          t = -0.5 * z * z - logNorm[j]!;
+          t = logWidth - logSigma[i]! - 0.5 * mid * mid - LOG_SQRT_2PI - logMass[i]!;
+          factor = 1 + series;
         }
         if (t > max) {
           sum = max > -Infinity ? sum * Math.exp(max - t) : 0;
           max = t;
         }
-        if (t >= max - slack) sum += weights[j]! * factor * Math.exp(t - max);
+        if (t >= max - slack) sum += weight[i]! * factor * Math.exp(t - max);
+      }
+    } else {
+      const logNorm = blocks.obs.logNorm;
+      for (let i = b * BLOCK; i < end; i++) {
+        const z = (lo - mu[i]!) * inv[i]!;
+        const t = -0.5 * z * z - logNorm[i]!;
+        if (t > max) {
+          sum = max > -Infinity ? sum * Math.exp(max - t) : 0;
+          max = t;
+        }
+        // (w·1: the factor of a continuous term, left out, changes no bit.)
+        if (t >= max - slack) sum += weight[i]! * Math.exp(t - max);
       }
     }
-    if (!(max > -Infinity)) return max;
-    return max + Math.log(sum);
+    this.lse[0] = max;
+    this.lse[1] = sum;
+  }
+
+  /**
+   * A lower bound on log g at [lo, hi] given the sum after step 0 (in
+   * lse): that sum plus the terms of the blocks next to the nearest
+   * one, out to NEAR_SIGMAS bandwidths away — most of the mass of g there.
+   */
+  private nearLowerBound(blocks: SortedKernels, lo: number, hi: number): number {
+    const discrete = blocks.dim.discrete !== 'none';
+    const logWidth = discrete ? Math.log(hi - lo) : 0;
+    const right = discrete ? hi : lo;
+    const first = nearestBlock(blocks, lo);
+    const stepMax = this.lse[0]!;
+    const stepSum = this.lse[1]!;
+    this.lse[0] = -Infinity;
+    this.lse[1] = 0;
+    for (let b = first - 1; b >= 0 && lo - blocks.muHi[b]! <= NEAR_SIGMAS * blocks.sigmaHi[b]!; b--) {
+      this.addBlock(blocks, b, lo, hi, logWidth, Infinity);
+    }
+    for (let b = first + 1; b < blocks.count && blocks.muLo[b]! - right <= NEAR_SIGMAS * blocks.sigmaHi[b]!; b++) {
+      this.addBlock(blocks, b, lo, hi, logWidth, Infinity);
+    }
+    const near = this.lseResult();
+    this.lse[0] = stepMax;
+    this.lse[1] = stepSum;
+    const step = this.lseResult();
+    return near > step ? near + Math.log1p(Math.exp(step - near)) : step + Math.log1p(Math.exp(near - step));
+  }
+
+  /**
+   * The candidate c with the largest logL[c] − log g(c), g being this
+   * estimator: the first of equals, exactly the one that evaluating log g at
+   * every candidate and comparing in order would pick. With a block index
+   * most candidates need not be evaluated in full: step 0 of the evaluation
+   * and the blocks next to it (nearLowerBound) sum part of the positive terms
+   * of g(c), a lower bound, so an upper bound on the score; candidates are
+   * finished (from step 0 on, as logPdf would evaluate them) in decreasing
+   * order of that bound until it falls below the best exact score. Typically
+   * one or two of the 24 are finished.
+   */
+  bestRatio(cand: Candidates, logL: Float64Array, scratch: Arena = this.arena): number {
+    const blocks = this.sorted;
+    if (!blocks || cand.count === 0) return argmaxDifference(logL, this.logPdf(cand, scratch), cand.count);
+    const count = cand.count;
+    const lo = cand.lo[0]!;
+    const hi = cand.hi[0]!;
+    // Step 0 of every candidate; its state is kept to finish it later.
+    const upper = scratch.floats(count);
+    const savedMax = scratch.floats(count);
+    const savedSum = scratch.floats(count);
+    let finite = true;
+    for (let c = 0; c < count; c++) {
+      this.blockSteps(blocks, lo[c]!, hi[c]!, 0, 1);
+      savedMax[c] = this.lse[0]!;
+      savedSum[c] = this.lse[1]!;
+      upper[c] = logL[c]! - this.nearLowerBound(blocks, lo[c]!, hi[c]!);
+      if (!Number.isFinite(upper[c]!)) finite = false;
+    }
+    // Finishes candidate c's evaluation from its step 0: log g(c), as logPdf gives it.
+    const finish = (c: number): number => {
+      this.lse[0] = savedMax[c]!;
+      this.lse[1] = savedSum[c]!;
+      this.blockSteps(blocks, lo[c]!, hi[c]!, 1, blocks.count + 1);
+      return this.lseResult();
+    };
+    if (!finite) {
+      // Nothing to bound with (an empty sum, an infinite log l): evaluate all.
+      const logG = scratch.floats(count);
+      for (let c = 0; c < count; c++) logG[c] = finish(c);
+      return argmaxDifference(logL, logG, count);
+    }
+    const byUpper = Array.from({ length: count }, (_, c) => c).sort((a, b) => upper[b]! - upper[a]! || a - b);
+    let best = -1;
+    let bestScore = -Infinity;
+    for (const c of byUpper) {
+      // Bound and finished sum differ by terms the bound left out (≥ 0), terms
+      // of the nearby blocks the full evaluation leaves out (each below e^-40
+      // of its largest term, so n·1e-17 relative in all) and rounding
+      // (~1e-16 relative per term): a margin of 1e-9 covers them.
+      if (upper[c]! + 1e-9 * (1 + Math.abs(upper[c]!)) < bestScore) break;
+      const score = logL[c]! - finish(c);
+      if (!Number.isFinite(score)) return argmaxDifference(logL, this.logPdf(cand, scratch), count);
+      if (score > bestScore || (score === bestScore && c < best)) {
+        bestScore = score;
+        best = c;
+      }
+    }
+    return best;
   }
 
   // Output of kernelTerm: log term and a factor near 1 (fields: the hot loop allocates nothing).
@@ -557,12 +699,12 @@ export class ParzenEstimator {
    * log(2h·φ(mid)) (+ factor 1 + S) by the midpoint expansion where it
    * applies, else exactly.
    */
-  private kernelTerm(num: NumKernels, j: number, lo: number, hi: number, logWidth: number): void {
-    const mu = num.mus[j]!;
-    const inv = num.invSigmas[j]!;
-    if (num.dim.discrete === 'none') {
+  private kernelTerm(dim: NumDim, k: KernelArrays, j: number, lo: number, hi: number, logWidth: number): void {
+    const mu = k.mu[j]!;
+    const inv = k.inv[j]!;
+    if (dim.discrete === 'none') {
       const z = (lo - mu) * inv;
-      this.termLog = -0.5 * z * z - num.logNorm[j]!;
+      this.termLog = -0.5 * z * z - k.logNorm[j]!;
       this.termFactor = 1;
       return;
     }
@@ -571,10 +713,10 @@ export class ParzenEstimator {
     const mid = 0.5 * (alpha + beta);
     const series = midpointSeries(mid, 0.5 * (beta - alpha));
     if (Number.isNaN(series)) {
-      this.termLog = logGaussMass(alpha, beta) - num.logMass[j]!;
+      this.termLog = logGaussMass(alpha, beta) - k.logMass[j]!;
       this.termFactor = 1;
     } else {
-      this.termLog = logWidth - num.logSigma![j]! - 0.5 * mid * mid - LOG_SQRT_2PI - num.logMass[j]!;
+      this.termLog = logWidth - k.logSigma[j]! - 0.5 * mid * mid - LOG_SQRT_2PI - k.logMass[j]!;
       this.termFactor = 1 + series;
     }
   }
@@ -598,9 +740,9 @@ export class ParzenEstimator {
       if (!num || num.dim.discrete === 'none') continue;
       const lo = cand.lo[d]![c]!;
       const hi = cand.hi[d]![c]!;
-      const inv = num.invSigmas[j]!;
-      const alpha = (lo - num.mus[j]!) * inv;
-      const beta = (hi - num.mus[j]!) * inv;
+      const inv = num.inv[j]!;
+      const alpha = (lo - num.mu[j]!) * inv;
+      const beta = (hi - num.mu[j]!) * inv;
       const mid = 0.5 * (alpha + beta);
       const series = midpointSeries(mid, 0.5 * (beta - alpha));
       // Where the expansion applies 2h·φ(0) < 1, so the bound is 2h·φ(peak), unclipped.
@@ -609,7 +751,7 @@ export class ParzenEstimator {
         log += 0.5 * (peak * peak - mid * mid);
         factor *= 1 + series;
       } else {
-        log += logGaussMass(alpha, beta) - massBound(alpha, beta, Math.log(hi - lo) - num.logSigma![j]!);
+        log += logGaussMass(alpha, beta) - massBound(alpha, beta, Math.log(hi - lo) - num.logSigma[j]!);
       }
     }
     this.correctionLog = log;
@@ -622,11 +764,11 @@ export class ParzenEstimator {
 
 /** Continuous kernels: −z²/2 − log normaliser. */
 function continuousTerms(num: NumKernels, x: number, m: number, row: Float64Array, add: boolean): number {
-  const { mus, invSigmas, logNorm } = num;
+  const { mu, inv, logNorm } = num;
   let best = 0;
   let bestValue = -Infinity;
   for (let j = 0; j < m; j++) {
-    const z = (x - mus[j]!) * invSigmas[j]!;
+    const z = (x - mu[j]!) * inv[j]!;
     const v = (add ? row[j]! : 0) - 0.5 * z * z - logNorm[j]!;
     row[j] = v;
     if (v > bestValue) {
@@ -647,14 +789,13 @@ function massBound(alpha: number, beta: number, logWidth: number): number {
 
 /** Discrete kernels, bounded: log mass bound of [lo, hi] − log mass of the kernel. */
 function discreteBounds(num: NumKernels, lo: number, hi: number, m: number, row: Float64Array, add: boolean): number {
-  const { mus, invSigmas, logMass } = num;
-  const logSigma = num.logSigma!;
+  const { mu, inv: invs, logMass, logSigma } = num;
   const logWidth = Math.log(hi - lo);
   let best = 0;
   let bestValue = -Infinity;
   for (let j = 0; j < m; j++) {
-    const inv = invSigmas[j]!;
-    const bound = massBound((lo - mus[j]!) * inv, (hi - mus[j]!) * inv, logWidth - logSigma[j]!);
+    const inv = invs[j]!;
+    const bound = massBound((lo - mu[j]!) * inv, (hi - mu[j]!) * inv, logWidth - logSigma[j]!);
     const v = (add ? row[j]! : 0) + bound - logMass[j]!;
     row[j] = v;
     if (v > bestValue) {
@@ -681,3 +822,60 @@ function categoricalTerms(cat: CatKernels, v: number, m: number, row: Float64Arr
   }
   return best;
 }
+
+/** The first c with the largest logL[c] − logG[c] (0 when none is above −∞). */
+function argmaxDifference(logL: Float64Array, logG: Float64Array, count: number): number {
+  let best = 0;
+  let bestScore = -Infinity;
+  for (let c = 0; c < count; c++) {
+    const score = logL[c]! - logG[c]!;
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** The block whose span starts last at or before x (0 when none does). */
+function nearestBlock(blocks: SortedKernels, x: number): number {
+  let first = 0;
+  let top = blocks.count - 1;
+  while (first < top) {
+    const mid = (first + top + 1) >>> 1;
+    if (blocks.muLo[mid]! <= x) first = mid;
+    else top = mid - 1;
+  }
+  return first;
+}
+
+/**
+ * The mixture weights: the observations' weights, then the prior's (null:
+ * none), divided by their total, into `weights` with their running sum in
+ * `cumulative`. Returns log(max weight / min weight).
+ */
+function normalizeWeights(raw: Float64Array, n: number, prior: number | null, weights: Float64Array, cumulative: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    weights[i] = raw[i]!;
+    total += raw[i]!;
+  }
+  if (prior !== null) {
+    weights[n] = prior;
+    total += prior;
+  }
+  const m = n + (prior !== null ? 1 : 0);
+  let cum = 0;
+  let wMin = Infinity;
+  let wMax = 0;
+  for (let j = 0; j < m; j++) {
+    const w = weights[j]! / total;
+    weights[j] = w;
+    cum += w;
+    cumulative[j] = cum;
+    if (w < wMin) wMin = w;
+    if (w > wMax) wMax = w;
+  }
+  return wMin > 0 ? Math.log(wMax / wMin) : Infinity;
+}
+

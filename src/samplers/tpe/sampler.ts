@@ -12,8 +12,10 @@
 //
 // All randomness of ask(n) comes from rngFor(seed, n); the observations live
 // in an ObservationStore updated by tell(), so an ask costs O(n) per
-// parameter (plus n_ei_candidates·n kernel evaluations), never a re-read of
-// every trial.
+// parameter, never a re-read of every trial: after a tell, a refit of g
+// (groups.ts; kernel constants mostly from the KernelCache) and of l only if
+// the good group changed; then the kernels near each candidate, and the full
+// log g only for the few candidates that might be the best (bestRatio).
 
 import { Errors } from '../../errors.js';
 import type { Distribution, Params, ParamValue, SearchSpace } from '../../space/distributions.js';
@@ -23,27 +25,30 @@ import { Stream, rngFor, type Rng } from '../rng.js';
 import type { FinishedTrial, Sampler, TrialSnapshot } from '../sampler.js';
 import { Arena } from './arena.js';
 import { buildDims, internalValue, type Dim } from './dims.js';
+import { badGroup, goodGroup, goodRows, type GroupShape, type Liar } from './groups.js';
+import { KernelCache } from './kernel-cache.js';
 import { ObservationStore } from './observations.js';
-import { ParzenEstimator, type ObservationGroup, type ParzenOptions } from './parzen-estimator.js';
-import { gammaCount, observationWeights, rankingKey } from './split.js';
-
-/** A running trial as the constant liar sees it: its internal values, ranked last. */
-interface Liar {
-  readonly number: number;
-  readonly values: Float64Array;
-}
+import { ParzenEstimator, type ParzenOptions } from './parzen-estimator.js';
+import { gammaCount, rankingKey } from './split.js';
 
 /**
  * The estimators of one set of dimensions, kept from one ask to the next: they
  * depend only on the observations (and, for g, the liars), so until the next
- * tell() an ask reuses them instead of refitting. Their arrays live in the
- * fit's own arena, reset and refilled when the store has changed.
+ * tell() an ask reuses them instead of refitting. Each lives in its own arena,
+ * reset and refilled when the store has changed — l only when its rows did:
+ * most tells add a trial to the bad group and leave the good one as it was.
  */
 interface Fit {
+  /** The dimensions, for the groups and the estimators (made once: the same arrays every ask). */
+  readonly shape: GroupShape;
+  readonly dims: readonly Dim[];
   /** store.count when fitted (the store only changes by adding rows). */
   count: number;
-  readonly arena: Arena;
+  readonly belowArena: Arena;
   below: ParzenEstimator | null;
+  /** The rows l was fitted to, in its order (in belowArena). */
+  belowRows: Int32Array | null;
+  readonly aboveArena: Arena;
   /** g without liars; an ask with liars fits its own in the ask's arena. */
   above: ParzenEstimator | null;
 }
@@ -62,6 +67,8 @@ export class TpeSampler implements Sampler {
   private readonly arena = new Arena();
   /** Estimators by set of dimensions (and mode), valid while the store is unchanged. */
   private readonly fits = new Map<string, Fit>();
+  /** Per dimension, the constants of univariate numeric kernels by store row (null: categorical). */
+  private readonly kernelCaches: Array<KernelCache | null>;
 
   constructor(
     private readonly space: SearchSpace,
@@ -72,6 +79,7 @@ export class TpeSampler implements Sampler {
     this.dims = buildDims(space);
     this.dimDists = this.dims.map((d) => space[d.param]!);
     this.store = new ObservationStore(this.dims);
+    this.kernelCaches = this.dims.map((dim) => (dim.kind === 'num' ? new KernelCache(dim.discrete !== 'none') : null));
     const base = {
       considerPrior: options.considerPrior,
       priorWeight: options.priorWeight,
@@ -106,7 +114,7 @@ export class TpeSampler implements Sampler {
 
     this.arena.reset();
     // Split: the first gamma(n) trials in rank order are the good group.
-    const isBelow = new Uint8Array(n);
+    const isBelow = this.arena.ints(n);
     const nBelow = gammaCount(this.options, n);
     for (let i = 0; i < nBelow; i++) isBelow[this.store.ranked.data[i]!] = 1;
 
@@ -119,7 +127,7 @@ export class TpeSampler implements Sampler {
     }
 
     // chosen[d]: the suggestion in dimension d (value, or choice index); NaN: inactive.
-    const chosen = new Float64Array(this.dims.length).fill(NaN);
+    const chosen = this.arena.floats(this.dims.length).fill(NaN);
     if (this.options.multivariate) {
       const joint = this.dims.flatMap((dim, d) => (dim.kind === 'num' && dim.conditional ? [] : [d]));
       if (joint.length > 0) {
@@ -138,136 +146,50 @@ export class TpeSampler implements Sampler {
   }
 
   /** Fits l and g over dimensions `ds`, draws candidates from l, returns the best (one value per dimension). */
-  private suggest(ds: number[], isBelow: Uint8Array, nBelow: number, liars: readonly Liar[], rng: Rng, parzen: ParzenOptions): number[] {
-    const dims = ds.map((d) => this.dims[d]!);
+  private suggest(ds: number[], isBelow: Int32Array, nBelow: number, liars: readonly Liar[], rng: Rng, parzen: ParzenOptions): number[] {
     const key = `${parzen.multivariate ? 'm' : 'u'}${ds.join(',')}`;
     let fit = this.fits.get(key);
     if (!fit) {
-      fit = { count: -1, arena: new Arena(), below: null, above: null };
+      const shape: GroupShape = {
+        ds,
+        dims: this.dims,
+        multivariate: parzen.multivariate,
+        weights: this.options.weights,
+        cache: ds.length === 1 && !parzen.multivariate ? (this.kernelCaches[ds[0]!] ?? null) : null,
+      };
+      const dims: Dim[] = [];
+      for (const d of ds) dims.push(this.dims[d]!);
+      fit = { shape, dims, count: -1, belowArena: new Arena(), below: null, belowRows: null, aboveArena: new Arena(), above: null };
       this.fits.set(key, fit);
     }
+    const { shape, dims } = fit;
     if (fit.count !== this.store.count) {
-      fit.arena.reset();
       fit.count = this.store.count;
-      fit.below = null;
+      shape.cache?.reserve(this.store.count);
+      fit.aboveArena.reset();
       fit.above = null;
+      const rows = goodRows(this.store, ds, nBelow, this.arena);
+      if (!fit.belowRows || !sameRows(rows, fit.belowRows)) {
+        fit.belowArena.reset();
+        fit.belowRows = fit.belowArena.ints(rows.length);
+        fit.belowRows.set(rows);
+        fit.below = null;
+      }
     }
-    fit.below ??= new ParzenEstimator(dims, this.goodGroup(ds, nBelow, parzen.multivariate, fit.arena), parzen, fit.arena);
+    fit.below ??= new ParzenEstimator(dims, goodGroup(this.store, shape, fit.belowRows!, fit.belowArena), parzen, fit.belowArena);
     const below = fit.below;
     let above: ParzenEstimator;
     if (liars.some((l) => ds.every((d) => !Number.isNaN(l.values[d]!)))) {
-      above = new ParzenEstimator(dims, this.badGroup(ds, isBelow, liars, parzen.multivariate, this.arena), parzen, this.arena);
+      above = new ParzenEstimator(dims, badGroup(this.store, shape, isBelow, liars, this.arena), parzen, this.arena);
     } else {
-      fit.above ??= new ParzenEstimator(dims, this.badGroup(ds, isBelow, [], parzen.multivariate, fit.arena), parzen, fit.arena);
+      fit.above ??= new ParzenEstimator(dims, badGroup(this.store, shape, isBelow, [], fit.aboveArena), parzen, fit.aboveArena);
       above = fit.above;
     }
     const candidates = below.sample(rng, this.options.nEiCandidates, this.arena);
     const logL = below.logPdf(candidates, this.arena);
-    const logG = above.logPdf(candidates, this.arena);
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let c = 0; c < candidates.count; c++) {
-      const score = logL[c]! - logG[c]!;
-      if (score > bestScore) {
-        bestScore = score;
-        best = c;
-      }
-    }
+    // The candidate with the largest log l − log g.
+    const best = above.bestRatio(candidates, logL, this.arena);
     return ds.map((_, i) => candidates.values[i]![best]!);
-  }
-
-  /** The good group: at most gamma_max rows, taken from the rank order and sorted here. */
-  private goodGroup(ds: number[], nBelow: number, multivariate: boolean, arena: Arena): ObservationGroup {
-    const store = this.store;
-    const cols = ds.map((d) => store.columns[d]!);
-    const rows: number[] = [];
-    for (let i = 0; i < nBelow; i++) {
-      const row = store.ranked.data[i]!;
-      if (cols.every((col) => !Number.isNaN(col[row]!))) rows.push(row);
-    }
-    rows.sort((a, b) => store.numbers[a]! - store.numbers[b]!);
-    const n = rows.length;
-    const values = cols.map((col) => {
-      const out = arena.floats(n);
-      rows.forEach((row, p) => (out[p] = col[row]!));
-      return out;
-    });
-    const order = ds.map((d, i) => {
-      if (multivariate || this.dims[d]!.kind !== 'num') return null;
-      const vals = values[i]!;
-      // By value, ties by trial number (positions are in trial order), as the store sorts.
-      const sorted = Array.from({ length: n }, (_, p) => p).sort((a, b) => vals[a]! - vals[b]! || a - b);
-      return Int32Array.from(sorted);
-    });
-    const weights = arena.floats(n);
-    observationWeights(this.options.weights, n, weights);
-    return { n, values, order, weights };
-  }
-
-  /** The bad group: every other active row, plus the liars, merged by trial number. */
-  private badGroup(ds: number[], isBelow: Uint8Array, liars: readonly Liar[], multivariate: boolean, arena: Arena): ObservationGroup {
-    const store = this.store;
-    const cols = ds.map((d) => store.columns[d]!);
-    const single = cols.length === 1 ? cols[0]! : null;
-    const liarActive = liars.filter((l) => ds.every((d) => !Number.isNaN(l.values[d]!)));
-
-    // Positions in trial order: rows and liars merged by trial number.
-    // members[p] >= 0 is a stored row; < 0 is liar -(members[p] + 1).
-    const posOfRow = arena.ints(store.count).fill(-1);
-    const liarPos = arena.ints(liarActive.length);
-    const members = arena.ints(store.count + liarActive.length);
-    let n = 0;
-    let li = 0;
-    for (let i = 0; i < store.chrono.length; i++) {
-      const row = store.chrono.data[i]!;
-      while (li < liarActive.length && liarActive[li]!.number < store.numbers[row]!) {
-        liarPos[li] = n;
-        members[n++] = -(li + 1);
-        li++;
-      }
-      if (isBelow[row] === 1) continue;
-      if (single ? Number.isNaN(single[row]!) : cols.some((col) => Number.isNaN(col[row]!))) continue;
-      posOfRow[row] = n;
-      members[n++] = row;
-    }
-    for (; li < liarActive.length; li++) {
-      liarPos[li] = n;
-      members[n++] = -(li + 1);
-    }
-
-    const values = ds.map((d, k) => {
-      const col = cols[k]!;
-      const out = arena.floats(n);
-      for (let p = 0; p < n; p++) {
-        const member = members[p]!;
-        out[p] = member >= 0 ? col[member]! : liarActive[-member - 1]!.values[d]!;
-      }
-      return out;
-    });
-
-    // Sorted order per numeric dimension (univariate bandwidths only): walk the
-    // store's sorted rows, keeping members, merging the few liars by value.
-    const order = ds.map((d, i) => {
-      if (multivariate || this.dims[d]!.kind !== 'num') return null;
-      const out = arena.ints(n);
-      const vals = values[i]!;
-      const liarOrder = liarActive.map((_, k) => liarPos[k]!).sort((a, b) => vals[a]! - vals[b]! || a - b);
-      const sorted = store.sorted[d]!;
-      let k = 0;
-      let lk = 0;
-      for (let s = 0; s < sorted.length; s++) {
-        const pos = posOfRow[sorted.data[s]!]!;
-        if (pos < 0) continue;
-        while (lk < liarOrder.length && vals[liarOrder[lk]!]! < vals[pos]!) out[k++] = liarOrder[lk++]!;
-        out[k++] = pos;
-      }
-      while (lk < liarOrder.length) out[k++] = liarOrder[lk++]!;
-      return out;
-    });
-
-    const weights = arena.floats(n);
-    observationWeights(this.options.weights, n, weights);
-    return { n, values, order, weights };
   }
 
   private assemble(chosen: Float64Array): Params {
@@ -291,4 +213,10 @@ export class TpeSampler implements Sampler {
     for (const name of Object.keys(this.space)) ordered[name] = params[name]!;
     return ordered;
   }
+}
+
+function sameRows(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -72,7 +72,10 @@ const SERIES_STEP = Float64Array.from({ length: 8 }, (_, i) => 1 / ((2 * i + 2) 
 
 export function midpointSeries(m: number, h: number): number {
   const x = h * (Math.abs(m) + 4.25);
-  if (!(x <= 1)) return NaN;
+  // NaN from arithmetic, not the constant: with a constant NaN here V8 gave
+  // the function's result a tagged representation, and every result where
+  // the function is inlined into a loop became a heap allocation.
+  if (!(x <= 1)) return x * NaN;
   const h2 = h * h;
   const x2 = x * x;
   let prev = 1; // He_0
