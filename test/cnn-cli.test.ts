@@ -42,6 +42,7 @@ describe('a CNN sweep and looking inside its best trial', () => {
   beforeAll(() => {
     const r = runCli(['sweep', join(ROOT, 'test/fixtures/cnn-tiny.yaml'), '--results', results, '--engine', 'native', '--json']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/CNN trials train on the native engine/);
     const summary = lastJsonLine(r.stdout);
     best = (summary['best'] as { trial: number }).trial;
   }, 300_000);

@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYamlValue } from 'yaml';
 
-import type { StopReason } from '../../dispatch/controller.js';
+import type { StopReason, SweepListener } from '../../dispatch/controller.js';
 import { planWorkers } from '../../dispatch/plan.js';
 import { reserveLibuvThreads, runStudy } from '../../dispatch/run-study.js';
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
+import { ENGINE_REQUESTS, parseEngineRequest, type EngineRequest } from '../../engine/engine-request.js';
 import { MAX_THREADS } from '../../engine/native.js';
 import { Errors } from '../../errors.js';
 import { createPruner, defaultPrunerSpec } from '../../pruners/create.js';
@@ -24,7 +25,6 @@ import {
   type SamplerType,
   type StudySpec,
 } from '../../space/spec.js';
-import { ENGINE_REQUESTS, parseEngineRequest, type EngineRequest } from '../../engine/engine-request.js';
 import { acquireStudyLock, type StudyLock } from '../../study/lock.js';
 import { bestTrial, countByState, type TrialRecord } from '../../study/state.js';
 import { INTERRUPTED, Study, studyDir, studyExists } from '../../study/study.js';
@@ -32,7 +32,7 @@ import { hypersweepVersion } from '../../trials/record.js';
 import { SAVE_WEIGHTS_POLICIES, type SaveWeightsPolicy } from '../../trials/weights.js';
 import { collect, parseChoice, parseIntOption } from '../options.js';
 import { printJsonLine } from '../output.js';
-import { createSweepView, formatParams, viewMode } from '../sweep-view.js';
+import { createSweepView, formatParams, viewMode, type SweepView } from '../sweep-view.js';
 
 interface RunOptions {
   trials?: string;
@@ -230,6 +230,26 @@ function onLockLost(err: Error): void {
   process.exit(1);
 }
 
+/**
+ * The view, plus one line the first time a trial says which TensorFlow.js
+ * engine trained it (CNN trials pick their engine inside the workers).
+ */
+function announceEngine(view: SweepView): SweepListener {
+  let announced = false;
+  return {
+    trialStarted: (t) => view.trialStarted?.(t),
+    intermediate: (t, step, value, prune) => view.intermediate?.(t, step, value, prune),
+    trialFinished: (t) => {
+      const engine = t.metrics['engine'];
+      if (!announced && typeof engine === 'string') {
+        announced = true;
+        view.log(`CNN trials train on the ${engine} engine (recorded in every trial's metrics)`);
+      }
+      view.trialFinished?.(t);
+    },
+  };
+}
+
 /** Runs the study to its budget with Ctrl-C handling, then prints the summary. */
 async function drive(
   study: Study,
@@ -274,7 +294,7 @@ async function drive(
       trialTimeoutSeconds: runtime.trialTimeoutSeconds,
       retries,
       signal: stopper.signal,
-      listener: view,
+      listener: announceEngine(view),
       saveWeights: runtime.saveWeights,
       engine: runtime.engine,
       onNotice: (line) => view.log(line),
