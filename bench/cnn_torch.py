@@ -38,6 +38,8 @@ import subprocess
 import sys
 import time
 
+from torch_env import child_env  # bench/ is the script's folder, so on sys.path
+
 EPOCH_IMAGES = 50000
 PARAMS = 25258
 
@@ -53,16 +55,6 @@ CONFIGS = {
     "t2": (2, {}),
 }
 DEFAULT_CONFIGS = list(CONFIGS)
-
-
-def child_env(extra):
-    env = dict(os.environ)
-    # Set on some processors to work around old OpenBLAS builds; they select a
-    # slower kernel, so a benchmark unsets both together, in its own process only.
-    env.pop("OPENBLAS_CORETYPE", None)
-    env.pop("OPENBLAS_L2_SIZE", None)
-    env.update(extra)
-    return env
 
 
 def build_model(torch, gen):

@@ -32,6 +32,8 @@ import subprocess
 import sys
 import time
 
+from torch_env import child_env  # bench/ is the script's folder, so on sys.path
+
 INPUTS, H1, H2, OUTPUTS = 784, 400, 700, 10
 # Floating-point work of one sample in one training step (8 GEMMs): 3 forward, 3 weight-gradient
 # and 2 input-gradient GEMMs (2*M*N*K each); elementwise work is ignored.
@@ -51,16 +53,6 @@ CONFIGS = {
     "t2": (2, {}, True),
 }
 DEFAULT_CONFIGS = ["t1", "t1_blas1", "t2_passive", "t2"]
-
-
-def child_env(extra):
-    env = dict(os.environ)
-    # Set on some processors to work around old OpenBLAS builds; they select a
-    # slower kernel, so a benchmark unsets both together, in its own process only.
-    env.pop("OPENBLAS_CORETYPE", None)
-    env.pop("OPENBLAS_L2_SIZE", None)
-    env.update(extra)
-    return env
 
 
 def openblas_info():

@@ -56,6 +56,18 @@ export interface ObjectiveRuntime {
   weights?: WeightsTarget | null;
 }
 
+/**
+ * A controller the trial's own code aborts (its pruner said stop) that also
+ * aborts when the sweep stops the trial; `release()` unhooks it from `signal`.
+ */
+export function linkedStopper(signal: AbortSignal): { stopper: AbortController; release: () => void } {
+  const stopper = new AbortController();
+  const stop = () => stopper.abort();
+  signal.addEventListener('abort', stop);
+  if (signal.aborted) stop();
+  return { stopper, release: () => signal.removeEventListener('abort', stop) };
+}
+
 /** The error a trial throws to be recorded `failed` with this reason (not a crash). */
 export class TrialFailure extends Error {
   constructor(
@@ -169,10 +181,7 @@ function mlpObjective(spec: StudySpec, runtime: ObjectiveRuntime, dataset: Datas
   return async (params, ctx) => {
     // Exactly as `hypersweep repro` rebuilds them: seed, then fixed settings, then the sampled params.
     const { params: resolved, dtype } = mlpTrialParams(spec, { number: ctx.trial, params, seed: ctx.seed });
-    const stopper = new AbortController();
-    const stop = () => stopper.abort();
-    ctx.signal.addEventListener('abort', stop);
-    if (ctx.signal.aborted) stop();
+    const { stopper, release } = linkedStopper(ctx.signal);
     let pruned = false;
     try {
       const { result, model } = await trainMlp(resolved, {
@@ -212,7 +221,7 @@ function mlpObjective(spec: StudySpec, runtime: ObjectiveRuntime, dataset: Datas
       }
       return { value: lastValue, metrics };
     } finally {
-      ctx.signal.removeEventListener('abort', stop);
+      release();
     }
   };
 }

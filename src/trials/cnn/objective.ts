@@ -5,7 +5,7 @@
 import type { StudySpec } from '../../space/spec.js';
 import type { Params } from '../../study/events.js';
 import type { Objective, ObjectiveRuntime } from '../objective.js';
-import { TrialFailure, TrialStopped } from '../objective.js';
+import { linkedStopper, TrialFailure, TrialStopped } from '../objective.js';
 import { provenance } from '../record.js';
 import { addonSha256 } from '../repro.js';
 import { cnnCheckpointPaths, saveCnnCheckpoint } from './checkpoint.js';
@@ -67,10 +67,7 @@ export function cnnObjective(spec: StudySpec, model: CnnModelName, runtime: Obje
     : { metric: 'val_accuracy' as const, direction: 'maximize' as const };
   return async (params, ctx) => {
     const resolved = cnnTrialParams(spec, model, { number: ctx.trial, params, seed: ctx.seed });
-    const stopper = new AbortController();
-    const stop = () => stopper.abort();
-    ctx.signal.addEventListener('abort', stop);
-    if (ctx.signal.aborted) stop();
+    const { stopper, release } = linkedStopper(ctx.signal);
     let pruned = false;
     try {
       const { result, trained } = await runCnnTrial(model, resolved, {
@@ -123,7 +120,7 @@ export function cnnObjective(spec: StudySpec, model: CnnModelName, runtime: Obje
         trained.dispose();
       }
     } finally {
-      ctx.signal.removeEventListener('abort', stop);
+      release();
     }
   };
 }
