@@ -112,6 +112,10 @@ constexpr int kKcMax = 256;
 // Largest B (bytes) for the row-panel walk of C: well inside the 512 KiB L2.
 constexpr double kRowOrderMaxB = 256 * 1024;
 
+// The transposed computation of a C with fewer than NR columns pays from this
+// many rows on (the output layer at batch 32 included).
+constexpr int kTransposeMinM = 32;
+
 // Below this many flops per thread, waking another thread costs more than it saves.
 constexpr double kMinFlopsPerThread = 4.0e5;
 
@@ -269,20 +273,38 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
   }
 
   const int NR = ks.nr;
-  if (N < NR && M >= 4 * NR && K <= kKcMax<T>) {
-    // Few columns, many rows (the output layer's weight gradient, N = 10):
-    // NR-wide panels along N would be mostly padding. Compute alpha·Cᵀ =
-    // alpha·op(B)ᵀ·op(A)ᵀ instead, whose panels run along M, then add beta·C.
-    // Each element still gets one FMA chain over k in order, then alpha, then
-    // beta, then the epilogue, the same for all elements of C.
+  if (N < NR && M >= kTransposeMinM && (K <= kKcMax<T> || beta == T(0))) {
+    // Few columns, many rows (the output layer, N = 10: its forward product
+    // and its weight gradient): NR-wide panels along N would be mostly
+    // padding. Compute alpha·Cᵀ = alpha·op(B)ᵀ·op(A)ᵀ instead, whose panels
+    // run along M, then add beta·C. Each element still gets one FMA chain over
+    // k in order (the same K blocks), then alpha, then beta, then the
+    // epilogue, the same for all elements of C. With several K blocks the
+    // later blocks add onto alpha·acc of the earlier ones exactly as below, and
+    // beta == 0 makes the last step a copy, so the bits are those of the
+    // direct computation; with beta != 0 (c = alpha·acc + beta·c fused there,
+    // t + beta·c here) only a single K block is taken this way, as before.
     T* t = pack_buffer<T, 1>(static_cast<std::size_t>(N) * M);
     gemm_driver<T>(ks, !tb, !ta, N, M, K, alpha, B, ldb, A, lda, T(0), t, M, pool, nullptr);
-    for (int i = 0; i < M; ++i) {
-      T* row = C + static_cast<std::ptrdiff_t>(i) * ldc;
-      if (beta == T(0)) {
-        for (int j = 0; j < N; ++j) row[j] = t[static_cast<std::ptrdiff_t>(j) * M + i];
-      } else {
-        for (int j = 0; j < N; ++j) row[j] = t[static_cast<std::ptrdiff_t>(j) * M + i] + beta * row[j];
+    if (ks.transpose && beta == T(0)) {
+      ks.transpose(t, M, N, M, C, ldc);
+    } else if (ks.transpose) {
+      // The transposed copy into scratch first (fast), then the same c = t + beta·c.
+      T* u = pack_buffer<T, 3>(static_cast<std::size_t>(M) * N);
+      ks.transpose(t, M, N, M, u, N);
+      for (int i = 0; i < M; ++i) {
+        T* row = C + static_cast<std::ptrdiff_t>(i) * ldc;
+        const T* ui = u + static_cast<std::ptrdiff_t>(i) * N;
+        for (int j = 0; j < N; ++j) row[j] = ui[j] + beta * row[j];
+      }
+    } else {
+      for (int i = 0; i < M; ++i) {
+        T* row = C + static_cast<std::ptrdiff_t>(i) * ldc;
+        if (beta == T(0)) {
+          for (int j = 0; j < N; ++j) row[j] = t[static_cast<std::ptrdiff_t>(j) * M + i];
+        } else {
+          for (int j = 0; j < N; ++j) row[j] = t[static_cast<std::ptrdiff_t>(j) * M + i] + beta * row[j];
+        }
       }
     }
     if (ep) apply_epilogue(ks, *ep, C, ldc, 0, M, 0, N);
@@ -310,7 +332,14 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
   // Panels are handed out in chunks from a shared counter: which thread
   // computes a panel never changes its result, and a worker that arrives late
   // (busy machine) just finds less left to do.
-  const int total = split_n ? col_panels : rows.count();
+  // When N is split, the last column panel is cut by rows into one part per
+  // thread (the last units): with whole panels only, an odd count (the MLP's
+  // 400 columns are 25 panels) leaves one thread a whole panel (4% of the
+  // call) behind the other at the end. Which thread computes a row never
+  // changes its result.
+  const int rcount = rows.count();
+  const int last_parts = split_n && threads > 1 && rcount >= 2 * threads ? threads : 1;
+  const int total = split_n ? col_panels - 1 + last_parts : rcount;
   std::atomic<int> next{0};
   // C walked row panel by row panel when M is split, there is a single K block
   // of a row-major B and all of B stays in L2 (the weight gradients Xᵀ·dZ:
@@ -348,8 +377,9 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
     T* buf = pack_buffer<T>(static_cast<std::size_t>(kc) * NR);
     int b, e;
     while (claim_chunk(next, total, threads, &b, &e)) {
-      const int jb = split_n ? b : 0, je = split_n ? e : col_panels;
-      const int ib = split_n ? 0 : b, ie = split_n ? rows.count() : e;
+      const int jb = split_n ? std::min(b, col_panels - 1) : 0;
+      const int je = split_n ? std::min(e, col_panels) : col_panels;
+      const int ib = split_n ? 0 : b, ie = split_n ? rcount : e;
       if (row_order) {
         // One K block, B read in place: walk C row panel by row panel. The A
         // panel stays in L1 across all of B (small: K rows), and C is swept
@@ -373,7 +403,15 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
         }
         continue;
       }
-      for (int jr = jb; jr < je; ++jr) {
+      for (int u = split_n ? b : 0, ue = split_n ? e : col_panels; u < ue; ++u) {
+        int jr = u, rb = ib, re = ie;
+        if (split_n && u >= col_panels - 1) {
+          // A part of the last panel: its share of the row panels.
+          jr = col_panels - 1;
+          const int part = u - jr;
+          rb = part * rcount / last_parts;
+          re = (part + 1) * rcount / last_parts;
+        }
         const int j0 = jr * NR;
         const int nv = std::min(NR, N - j0);
         for (int kb = 0; kb < kblocks; ++kb) {
@@ -395,7 +433,7 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
           }
           const bool first = kb == 0;
           const bool last = kb == kblocks - 1;
-          for (int ir = ib; ir < ie; ++ir) {
+          for (int ir = rb; ir < re; ++ir) {
             int i0, mr;
             rows.at(ir, &i0, &mr);
             const T* ap = ta ? A + static_cast<std::ptrdiff_t>(k0) * lda + i0

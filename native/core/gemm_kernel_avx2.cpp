@@ -109,8 +109,9 @@ inline void store_row(T* ci, typename Vec<T>::V acc0, typename Vec<T>::V acc1,
 // Unrolled by two k steps: k at a / a3, k+1 at a1 / a31, B rows at b and
 // b + ldb; an odd last step runs alone. Rows 0..2 sit at a + {0, rs, 2rs},
 // rows 3..5 at a3 + {0, rs, 2rs}. The accumulators ymm4..ymm15 are handed
-// back through `out` (12 vectors).
-#define HS_KLOOP6(BCAST, FMA)                                      \
+// back through `out` (12 vectors) or, when `direct` (a full tile that
+// overwrites C), multiplied by alpha (MUL) and stored to C right here.
+#define HS_KLOOP6(BCAST, FMA, MUL)                                      \
   asm volatile(                                                   \
     "vxorpd %%ymm4, %%ymm4, %%ymm4\n\t"                 \
     "vxorpd %%ymm5, %%ymm5, %%ymm5\n\t"                 \
@@ -199,6 +200,40 @@ inline void store_row(T* ci, typename Vec<T>::V acc0, typename Vec<T>::V acc1,
     FMA " %%ymm0, %%ymm3, %%ymm14\n\t"                   \
     FMA " %%ymm1, %%ymm3, %%ymm15\n\t"                   \
     "3:\n\t"                                                      \
+    "cmpq $0, %[direct]\n\t"                                     \
+    "je 4f\n\t"                                                   \
+    "mov %[alp], %[b]\n\t"                                        \
+    BCAST " (%[b]), %%ymm0\n\t"                                  \
+    "mov %[cp], %[a]\n\t"                                         \
+    "mov %[ldcb], %[a1]\n\t"                                      \
+    "lea (%[a],%[a1],2), %[a3]\n\t"                               \
+    "add %[a1], %[a3]\n\t"                                        \
+    MUL " %%ymm4, %%ymm0, %%ymm4\n\t"                            \
+    MUL " %%ymm5, %%ymm0, %%ymm5\n\t"                            \
+    MUL " %%ymm6, %%ymm0, %%ymm6\n\t"                            \
+    MUL " %%ymm7, %%ymm0, %%ymm7\n\t"                            \
+    "vmovups %%ymm4, (%[a])\n\t"                                  \
+    "vmovups %%ymm5, 32(%[a])\n\t"                                \
+    "vmovups %%ymm6, (%[a],%[a1],1)\n\t"                          \
+    "vmovups %%ymm7, 32(%[a],%[a1],1)\n\t"                        \
+    MUL " %%ymm8, %%ymm0, %%ymm8\n\t"                            \
+    MUL " %%ymm9, %%ymm0, %%ymm9\n\t"                            \
+    MUL " %%ymm10, %%ymm0, %%ymm10\n\t"                          \
+    MUL " %%ymm11, %%ymm0, %%ymm11\n\t"                          \
+    "vmovups %%ymm8, (%[a],%[a1],2)\n\t"                          \
+    "vmovups %%ymm9, 32(%[a],%[a1],2)\n\t"                        \
+    "vmovups %%ymm10, (%[a3])\n\t"                                \
+    "vmovups %%ymm11, 32(%[a3])\n\t"                              \
+    MUL " %%ymm12, %%ymm0, %%ymm12\n\t"                          \
+    MUL " %%ymm13, %%ymm0, %%ymm13\n\t"                          \
+    MUL " %%ymm14, %%ymm0, %%ymm14\n\t"                          \
+    MUL " %%ymm15, %%ymm0, %%ymm15\n\t"                          \
+    "vmovups %%ymm12, (%[a3],%[a1],1)\n\t"                        \
+    "vmovups %%ymm13, 32(%[a3],%[a1],1)\n\t"                      \
+    "vmovups %%ymm14, (%[a3],%[a1],2)\n\t"                        \
+    "vmovups %%ymm15, 32(%[a3],%[a1],2)\n\t"                      \
+    "jmp 5f\n"                                                     \
+    "4:\n\t"                                                      \
     "vmovapd %%ymm4, 0(%[out])\n\t"                \
     "vmovapd %%ymm5, 32(%[out])\n\t"                \
     "vmovapd %%ymm6, 64(%[out])\n\t"                \
@@ -210,11 +245,13 @@ inline void store_row(T* ci, typename Vec<T>::V acc0, typename Vec<T>::V acc1,
     "vmovapd %%ymm12, 256(%[out])\n\t"                \
     "vmovapd %%ymm13, 288(%[out])\n\t"                \
     "vmovapd %%ymm14, 320(%[out])\n\t"                \
-    "vmovapd %%ymm15, 352(%[out])\n\t"                \
+    "vmovapd %%ymm15, 352(%[out])\n"                \
+    "5:\n\t"                                                      \
     : [a] "+r"(a), [a3] "+r"(a3), [a1] "+r"(a1), [a31] "+r"(a31), [b] "+r"(b), \
       [pairs] "+r"(pairs)                                         \
     : [rs] "r"(rs_bytes), [ks2] "r"(ks2_bytes), [ldb] "r"(ldb_bytes), \
-      [ldb2] "r"(ldb2_bytes), [odd] "r"(odd), [out] "r"(out)      \
+      [ldb2] "r"(ldb2_bytes), [odd] "r"(odd), [out] "r"(out),     \
+      [direct] "m"(direct), [alp] "m"(alpha_beta), [cp] "m"(c), [ldcb] "m"(ldc_bytes) \
     : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", \
       "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15")
 
@@ -241,11 +278,17 @@ void kernel(int k, const T* a, std::ptrdiff_t lda, const T* b, std::ptrdiff_t ld
     constexpr std::int64_t sz = sizeof(T);
     const std::int64_t rs_bytes = rs * sz, ks2_bytes = ks * 2 * sz;
     const std::int64_t ldb_bytes = ldb * sz, ldb2_bytes = ldb * 2 * sz;
+    // A full tile that overwrites C is stored by the assembly itself:
+    // c = alpha·acc, the same multiplication as store_row's, without the
+    // round trip of the accumulators through `out` (it matters when k is small).
+    const std::int64_t direct = overwrite && n_valid == 2 * W;
+    const std::int64_t ldc_bytes = ldc * sz;
     if constexpr (sizeof(T) == 4) {
-      HS_KLOOP6("vbroadcastss", "vfmadd231ps");
+      HS_KLOOP6("vbroadcastss", "vfmadd231ps", "vmulps");
     } else {
-      HS_KLOOP6("vbroadcastsd", "vfmadd231pd");
+      HS_KLOOP6("vbroadcastsd", "vfmadd231pd", "vmulpd");
     }
+    if (direct) return;
     c00 = X::load_aligned(out + 0 * W);
     c01 = X::load_aligned(out + 1 * W);
     c10 = X::load_aligned(out + 2 * W);
@@ -384,10 +427,71 @@ void pack_bt(const float* b, std::ptrdiff_t ldb, int kl, int nv, float* out) {
         for (int kk = 0; kk < 8; ++kk) _mm256_store_ps(out + (k + kk) * NR + h * 8, r[kk]);
       }
     }
+    if (k < kl) {
+      // The last kl - k < 8 steps (all of them when K is small, e.g. 10):
+      // masked loads (fast; lanes past kl are not read), the same transposes.
+      const int kt = kl - k;
+      const __m256i m = lane_mask(kt);
+      for (int h = 0; h < 2; ++h) {
+        __m256 r[8];
+        for (int j = 0; j < 8; ++j) r[j] = _mm256_maskload_ps(b + (h * 8 + j) * ldb + k, m);
+        transpose8(r);
+        for (int kk = 0; kk < kt; ++kk) _mm256_store_ps(out + (k + kk) * NR + h * 8, r[kk]);
+      }
+      return;
+    }
   }
   for (; k < kl; ++k) {
     for (int j = 0; j < nv; ++j) out[k * NR + j] = b[j * ldb + k];
     for (int j = nv; j < NR; ++j) out[k * NR + j] = 0.0f;
+  }
+}
+
+// Stores lanes [0, n) of v (n in 1..8) with plain 128-bit stores: masked
+// stores (vmaskmov) are slow on AMD.
+inline void store_first(float* p, __m256 v, int n) {
+  __m128 lo = _mm256_castps256_ps128(v);
+  if (n >= 4) {
+    _mm_storeu_ps(p, lo);
+    if (n == 4) return;
+    p += 4;
+    n -= 4;
+    lo = _mm256_extractf128_ps(v, 1);
+    if (n == 4) {
+      _mm_storeu_ps(p, lo);
+      return;
+    }
+  }
+  if (n >= 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), lo);
+    if (n == 2) return;
+    p += 2;
+    lo = _mm_movehl_ps(lo, lo);
+  }
+  _mm_store_ss(p, lo);
+}
+
+// dst[c*ldd + r] = src[r*lds + c] for r < rows, c < cols, by 8×8 register
+// transposes (a short last group of rows is padded with zeros and stored in
+// part). A pure copy, so it cannot change any result.
+void transpose_copy(const float* src, std::ptrdiff_t lds, int rows, int cols, float* dst,
+                    std::ptrdiff_t ldd) {
+  for (int r = 0; r < rows; r += 8) {
+    const int rr = rows - r < 8 ? rows - r : 8;
+    int c = 0;
+    for (; c + 8 <= cols; c += 8) {
+      __m256 v[8];
+      for (int i = 0; i < 8; ++i)
+        v[i] = i < rr ? _mm256_loadu_ps(src + (r + i) * lds + c) : _mm256_setzero_ps();
+      transpose8(v);
+      if (rr == 8) {
+        for (int i = 0; i < 8; ++i) _mm256_storeu_ps(dst + (c + i) * ldd + r, v[i]);
+      } else {
+        for (int i = 0; i < 8; ++i) store_first(dst + (c + i) * ldd + r, v[i], rr);
+      }
+    }
+    for (; c < cols; ++c)
+      for (int i = 0; i < rr; ++i) dst[c * ldd + r + i] = src[(r + i) * lds + c];
   }
 }
 
@@ -414,6 +518,7 @@ KernelSet<float> make_float_set() {
   fill_kernels(&s);
   s.epilogue = epilogue;
   s.pack_bt = pack_bt;
+  s.transpose = transpose_copy;
   return s;
 }
 

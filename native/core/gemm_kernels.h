@@ -35,6 +35,10 @@ struct KernelSet {
   // Optional fast packing of a transposed B: out[k*nr + j] = b[j*ldb + k] for
   // k < kl, j < nv (<= nr), zeros for j >= nv. Null: the scalar loop of gemm.cpp.
   void (*pack_bt)(const T* b, std::ptrdiff_t ldb, int kl, int nv, T* out) = nullptr;
+  // Optional fast transposed copy: dst[c*ldd + r] = src[r*lds + c] for
+  // r < rows, c < cols. Null: the scalar loop of gemm.cpp.
+  void (*transpose)(const T* src, std::ptrdiff_t lds, int rows, int cols, T* dst,
+                    std::ptrdiff_t ldd) = nullptr;
 };
 
 #ifdef HS_HAVE_AVX2_KERNELS
