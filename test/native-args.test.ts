@@ -4,23 +4,12 @@ import { describe, expect, it } from 'vitest';
 
 import { Dataset, MlpModel, sgemm, type MlpModelOptions } from '../src/engine/native.js';
 import { HypersweepError } from '../src/errors.js';
-import { hasAddon } from './helpers/native.js';
+import { expectArgError, hasAddon } from './helpers/native.js';
 
 const model: MlpModelOptions = {
   inputs: 4, h1: 3, h2: 5, outputs: 2, activation: 'tanh', init: 'glorot', seed: 1, dtype: 'float64', device: 'cpu', threads: 1,
 };
 
-function expectArgError(fn: () => unknown, text: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(HypersweepError);
-  expect((error as HypersweepError).code).toBe('E_ADDON_ARGUMENT');
-  expect((error as HypersweepError).message).toMatch(text);
-}
 
 describe.skipIf(!hasAddon)('native argument validation (skipped: native addon not built)', () => {
   const x = new Float32Array(6 * 4).fill(0.5);

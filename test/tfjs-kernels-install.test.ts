@@ -5,7 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { HypersweepError } from '../src/errors.js';
 import {
   installNativeKernels,
   NATIVE_KERNEL_NAMES,
@@ -16,20 +15,9 @@ import {
   uninstallNativeKernels,
 } from '../src/engine/tfjs/index.js';
 import * as ops from '../src/engine/tfjs/native-ops.js';
-import { hasAddon } from './helpers/native.js';
+import { expectArgError, hasAddon } from './helpers/native.js';
 import { randomTensor, rng, setupTfjs } from './helpers/tfjs-kernels.js';
 
-function expectArgError(fn: () => unknown, text: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(HypersweepError);
-  expect((error as HypersweepError).code).toBe('E_ADDON_ARGUMENT');
-  expect((error as HypersweepError).message).toMatch(text);
-}
 
 const REQUIRED = [
   'Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPool', 'MaxPoolGrad', 'BatchMatMul',
