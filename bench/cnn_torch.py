@@ -34,17 +34,16 @@ bench/cnn.ts parses these lines.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
-from torch_env import child_env  # bench/ is the script's folder, so on sys.path
+from torch_env import run_child  # bench/ is the script's folder, so on sys.path
 
 EPOCH_IMAGES = 50000
 PARAMS = 25258
 
 # name -> (torch.set_num_threads value, extra environment). OPENBLAS_CORETYPE
-# and OPENBLAS_L2_SIZE are removed for every config (see child_env).
+# and OPENBLAS_L2_SIZE are removed for every config (see torch_env.py).
 # The order matters a little: a config is cut short at --budget times the best
 # time so far, so the usually fast ones come first.
 CONFIGS = {
@@ -179,14 +178,7 @@ def main():
         if args.budget > 0 and finished:
             best_s = min(r["s_per_epoch"] for r in finished) * args.images / EPOCH_IMAGES
             cmd += ["--budget-s", str(max(args.budget * best_s, 2.0))]
-        proc = subprocess.run(cmd, env=child_env(CONFIGS[name][1]), stdout=subprocess.PIPE, text=True)
-        for line in proc.stdout.splitlines():
-            print(line, flush=True)
-            rec = json.loads(line)
-            if rec["kind"] == "torch_epoch":
-                results.append(rec)
-        if proc.returncode != 0:
-            print(json.dumps({"kind": "torch_error", "config": name, "rc": proc.returncode}), flush=True)
+        results += run_child(cmd, name, CONFIGS[name][1])
     mine = [r for r in results if r["finite"]]
     if mine:
         best = min(mine, key=lambda r: r["s_per_epoch"])

@@ -28,11 +28,10 @@ batch. bench/mlp.ts parses these lines.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
-from torch_env import child_env  # bench/ is the script's folder, so on sys.path
+from torch_env import run_child  # bench/ is the script's folder, so on sys.path
 
 INPUTS, H1, H2, OUTPUTS = 784, 400, 700, 10
 # Floating-point work of one sample in one training step (8 GEMMs): 3 forward, 3 weight-gradient
@@ -40,7 +39,7 @@ INPUTS, H1, H2, OUTPUTS = 784, 400, 700, 10
 FLOP_PER_SAMPLE = 2 * (2 * (INPUTS * H1 + H1 * H2 + H2 * OUTPUTS) + (H1 * H2 + H2 * OUTPUTS))
 
 # name -> (torch.set_num_threads value, extra environment, slow). OPENBLAS_CORETYPE
-# and OPENBLAS_L2_SIZE are removed for every config (see child_env). A slow config
+# and OPENBLAS_L2_SIZE are removed for every config (see torch_env.py). A slow config
 # is timed on a tenth of the rows and its epoch time scaled up, to keep the run short.
 CONFIGS = {
     # torch's own ops on one thread; OpenBLAS (sgemm) on its default two threads
@@ -173,14 +172,7 @@ def main():
         cmd = [sys.executable, os.path.abspath(__file__), "--run-config", name,
                "--batches", args.batches, "--rows", str(rows), "--epochs", str(args.epochs),
                "--seed", str(args.seed)]
-        proc = subprocess.run(cmd, env=child_env(CONFIGS[name][1]), stdout=subprocess.PIPE, text=True)
-        for line in proc.stdout.splitlines():
-            print(line, flush=True)
-            rec = json.loads(line)
-            if rec["kind"] == "torch_epoch":
-                results.append(rec)
-        if proc.returncode != 0:
-            print(json.dumps({"kind": "torch_error", "config": name, "rc": proc.returncode}), flush=True)
+        results += run_child(cmd, name, CONFIGS[name][1])
     for batch in batches:
         mine = [r for r in results if r["batch"] == batch and r["finite"]]
         if mine:
