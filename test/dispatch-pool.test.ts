@@ -48,7 +48,9 @@ describe('pool and controller', () => {
       // Stopped at the very report the pruner answered: its last value is the recorded one.
       expect(t.metrics.stopped_at).toBe(t.intermediate.length);
       expect(t.value).toBe(t.intermediate.at(-1)![1]);
-      expect(t.intermediate.length).toBeLessThan(4);
+      // At most the 4 steps: the pruner may also stop a trial at its last report
+      // (which trials are still running when it decides depends on timing).
+      expect(t.intermediate.length).toBeLessThanOrEqual(4);
     }
     expect(trials.filter((t) => t.state === 'complete').every((t) => t.intermediate.length === 4)).toBe(true);
     // The single writer: each trial's reports come between its start and its end in the journal.
