@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadDataset, type DatasetSplits } from '../src/data/index.js';
-import { PARAM_NAMES } from '../src/engine/native.js';
+import { buildInfo, PARAM_NAMES, sameArithmetic } from '../src/engine/native.js';
 import { resolveMlpParams } from '../src/trials/mlp/params.js';
 import { trainMlp, type EpochMetrics } from '../src/trials/mlp/run.js';
 import { lastJsonLine, runCli } from './helpers/cli.js';
@@ -62,7 +62,7 @@ describe('trial mlp (CLI) on 5,000 MNIST images', () => {
     });
     expect(typeof record.time).toBe('string');
     expect(record.hypersweep).toMatch(/^\d+\.\d+\.\d+/);
-    expect(record.native).toMatchObject({ buildId: expect.any(String), simd: expect.stringMatching(/avx2|generic/) });
+    expect(record.native).toMatchObject({ buildId: expect.any(String), simd: expect.stringMatching(/^(avx512|avx2|generic)$/) });
     expect(record.durations).toMatchObject({ total_seconds: expect.any(Number), data_seconds: expect.any(Number) });
   });
 
@@ -113,5 +113,39 @@ describe('determinism (same parameters, seed and threads ⇒ same bits)', () => 
     const b = await run(3, 1);
     expect(b.bytes.equals(a.bytes)).toBe(true);
     expect(b.metrics).toBe(a.metrics);
+  });
+});
+
+// The AVX-512 kernels are the AVX2 kernels' arithmetic, lane for lane (one FMA
+// chain per element, the same K blocks): a trial gives the same bits on a CPU
+// with either, so repro does not flag the difference.
+describe('AVX-512 and AVX2 kernels (HS_GEMM_SIMD caps them)', () => {
+  const avx512 = buildInfo().simd === 'avx512';
+  if (!avx512) console.log(`SKIP avx512 == avx2 training: this CPU runs ${buildInfo().simd} kernels`);
+
+  it.skipIf(!avx512)('train to identical metrics', () => {
+    const trial = (simd: string) => {
+      const r = runCli([
+        'trial', 'mlp', '--subset', '3000', '--epochs', '2', '--seed', '4', '--device', 'cpu', '--threads', '2',
+        '--set', 'alpha0=0.3', '--set', 'batch_size=32', '--set', 'delta=0.001', '--set', 'lambda=0.00001',
+        '--results', results, '--json',
+      ], { HS_GEMM_SIMD: simd });
+      expect(r.code, r.stderr).toBe(0);
+      const out = lastJsonLine(r.stdout);
+      const epochs = (out.epochs as EpochMetrics[]).map(({ seconds: _s, train_seconds: _t, ...m }) => m);
+      return { metrics: JSON.stringify([epochs, out.test_accuracy]), stderr: r.stderr };
+    };
+    const wide = trial('avx512');
+    const narrow = trial('avx2');
+    expect(wide.stderr).toMatch(/avx512/);
+    expect(narrow.stderr).toMatch(/avx2/);
+    expect(narrow.metrics).toBe(wide.metrics);
+  });
+
+  it('repro treats the two as the same arithmetic, and generic as another', () => {
+    expect(sameArithmetic('avx512', 'avx2')).toBe(true);
+    expect(sameArithmetic('avx2', 'avx2')).toBe(true);
+    expect(sameArithmetic('avx512', 'generic')).toBe(false);
+    expect(sameArithmetic('generic', 'generic')).toBe(true);
   });
 });

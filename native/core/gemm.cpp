@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 #include "core/activation.h"
 #include "core/aligned_buffer.h"
@@ -69,37 +71,68 @@ namespace {
 
 using detail::KernelSet;
 
-std::atomic<bool> g_simd_enabled{true};
+// The widest kernels allowed (a cap for tests and benchmarks); the CPU may
+// support less. Read from HS_GEMM_SIMD once, settable by gemm_limit_simd.
+enum SimdLevel : int { kGeneric = 0, kAvx2 = 1, kAvx512 = 2 };
 
-bool cpu_has_avx2_fma() {
-#if defined(HS_HAVE_AVX2_KERNELS)
-  static const bool ok = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return ok;
-#else
-  return false;
-#endif
+int parse_level(const char* name) {
+  if (!name) return -1;
+  const std::string s(name);
+  if (s == "generic") return kGeneric;
+  if (s == "avx2") return kAvx2;
+  if (s == "avx512") return kAvx512;
+  return -1;
 }
+
+std::atomic<int>& simd_cap() {
+  static std::atomic<int> cap{[] {
+    const int env = parse_level(std::getenv("HS_GEMM_SIMD"));
+    return env >= 0 ? env : static_cast<int>(kAvx512);
+  }()};
+  return cap;
+}
+
+// The best level this CPU (and this build) can run.
+int cpu_level() {
+  static const int level = [] {
+    int l = kGeneric;
+#if defined(HS_HAVE_AVX2_KERNELS)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = kAvx2;
+#if defined(HS_HAVE_AVX512_KERNELS)
+    if (l == kAvx2 && __builtin_cpu_supports("avx512f")) l = kAvx512;
+#endif
+#endif
+    return l;
+  }();
+  return level;
+}
+
+int active_level() { return std::min(cpu_level(), simd_cap().load(std::memory_order_relaxed)); }
 
 template <typename T>
 const KernelSet<T>& select_kernels();
 
 template <>
 const KernelSet<float>& select_kernels<float>() {
-#if defined(HS_HAVE_AVX2_KERNELS)
-  if (cpu_has_avx2_fma() && g_simd_enabled.load(std::memory_order_relaxed))
-    return detail::avx2_float_kernels();
+  switch (active_level()) {
+#if defined(HS_HAVE_AVX512_KERNELS)
+    case kAvx512:
+      return detail::avx512_float_kernels();
 #endif
-  return detail::generic_kernels<float>();
+#if defined(HS_HAVE_AVX2_KERNELS)
+    case kAvx2:
+      return detail::avx2_float_kernels();
+#endif
+    default:
+      return detail::generic_kernels<float>();
+  }
 }
 
 template <>
 const KernelSet<double>& select_kernels<double>() {
 #if defined(HS_HAVE_AVX2_KERNELS)
-  if (cpu_has_avx2_fma() && g_simd_enabled.load(std::memory_order_relaxed))
-    return detail::avx2_double_kernels();
+  if (active_level() >= kAvx2) return detail::avx2_double_kernels();
 #endif
   return detail::generic_kernels<double>();
 }
@@ -112,9 +145,15 @@ constexpr int kKcMax = 256;
 // Largest B (bytes) for the row-panel walk of C: well inside the 512 KiB L2.
 constexpr double kRowOrderMaxB = 256 * 1024;
 
-// The transposed computation of a C with fewer than NR columns pays from this
-// many rows on (the output layer at batch 32 included).
+// The transposed computation of a C with fewer than kNarrowN columns pays from
+// this many rows on (the output layer at batch 32 included).
 constexpr int kTransposeMinM = 32;
+
+// C narrower than this is computed transposed. A fixed number rather than the
+// kernels' width: with beta != 0 the transposed path rounds differently (see
+// gemm_driver), so which path a product takes must not depend on the kernels
+// the CPU runs (16 columns for AVX2, 32 for AVX-512).
+constexpr int kNarrowN = 16;
 
 // Below this many flops per thread, waking another thread costs more than it saves.
 constexpr double kMinFlopsPerThread = 4.0e5;
@@ -273,7 +312,7 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
   }
 
   const int NR = ks.nr;
-  if (N < NR && M >= kTransposeMinM && (K <= kKcMax<T> || beta == T(0))) {
+  if (N < kNarrowN && M >= kTransposeMinM && (K <= kKcMax<T> || beta == T(0))) {
     // Few columns, many rows (the output layer, N = 10: its forward product
     // and its weight gradient): NR-wide panels along N would be mostly
     // padding. Compute alpha·Cᵀ = alpha·op(B)ᵀ·op(A)ᵀ instead, whose panels
@@ -320,8 +359,14 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
   const double flops = 2.0 * M * N * static_cast<double>(K);
   const double useful = std::max(1.0, flops / kMinFlopsPerThread);
   if (useful < threads) threads = static_cast<int>(useful);
-  // Split the dimension with more panels; K is never split.
-  const bool split_n = col_panels >= rows.count();
+  // Split the dimension with more panels; K is never split. A B that must be
+  // packed (transposed, the error passed down dZ·Wᵀ) too large to pack once
+  // for all threads is split by columns whenever each thread gets a few
+  // panels: split by rows, every thread would pack all of it again.
+  const bool bulky_packing =
+      tb && static_cast<double>(K) * col_panels * NR * sizeof(T) > kRowOrderMaxB;
+  const bool split_n =
+      col_panels >= rows.count() || (bulky_packing && col_panels >= 4 * threads);
   threads = std::min(threads, split_n ? col_panels : rows.count());
   if (threads < 1) threads = 1;
 
@@ -493,10 +538,21 @@ template void gemm_reference<double>(bool, bool, int, int, int, double, const do
                                      const double*, int, double, double*, int);
 
 const char* gemm_simd() {
-  return (cpu_has_avx2_fma() && g_simd_enabled.load(std::memory_order_relaxed)) ? "avx2"
-                                                                                 : "generic";
+  switch (active_level()) {
+    case kAvx512:
+      return "avx512";
+    case kAvx2:
+      return "avx2";
+    default:
+      return "generic";
+  }
 }
 
-void gemm_enable_simd(bool enabled) { g_simd_enabled.store(enabled, std::memory_order_relaxed); }
+bool gemm_limit_simd(const char* level) {
+  const int l = parse_level(level);
+  if (l < 0) return false;
+  simd_cap().store(l, std::memory_order_relaxed);
+  return true;
+}
 
 }  // namespace hs

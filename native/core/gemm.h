@@ -50,10 +50,15 @@ template <typename T>
 void gemm_reference(bool transA, bool transB, int M, int N, int K, T alpha, const T* A, int lda,
                     const T* B, int ldb, T beta, T* C, int ldc);
 
-// "avx2" when the float GEMM runs the AVX2/FMA micro-kernels, else "generic".
+// The widest micro-kernels the float GEMM runs now: "avx512", "avx2" or
+// "generic" (float64 runs AVX2 at most). The AVX2 and AVX-512 kernels give the
+// same bits; the generic ones (no FMA) do not.
 const char* gemm_simd();
 
-// Test hook: false forces the portable kernels even where AVX2 is available.
-void gemm_enable_simd(bool enabled);
+// Caps the kernels at a level ("avx512", "avx2" or "generic"; the CPU may
+// allow less): the tests and benchmarks that compare them use it. The
+// environment variable HS_GEMM_SIMD sets the cap a process starts with.
+// Returns false, changing nothing, for an unknown name.
+bool gemm_limit_simd(const char* level);
 
 }  // namespace hs

@@ -413,14 +413,15 @@ inline void transpose8(__m256* r) {
   r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-// Packs a transposed B panel (contract in gemm_kernels.h) with 8×8 register
-// transposes; a pure copy, so it cannot change any result.
+// Packs a transposed B panel NR wide (16 here, 32 for the AVX-512 kernels;
+// contract in gemm_kernels.h) with 8×8 register transposes; a pure copy, so it
+// cannot change any result.
+template <int NR>
 void pack_bt(const float* b, std::ptrdiff_t ldb, int kl, int nv, float* out) {
-  constexpr int NR = 16;
   int k = 0;
   if (nv == NR) {
     for (; k + 8 <= kl; k += 8) {
-      for (int h = 0; h < 2; ++h) {
+      for (int h = 0; h < NR / 8; ++h) {
         __m256 r[8];
         for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(b + (h * 8 + j) * ldb + k);
         transpose8(r);
@@ -432,7 +433,7 @@ void pack_bt(const float* b, std::ptrdiff_t ldb, int kl, int nv, float* out) {
       // masked loads (fast; lanes past kl are not read), the same transposes.
       const int kt = kl - k;
       const __m256i m = lane_mask(kt);
-      for (int h = 0; h < 2; ++h) {
+      for (int h = 0; h < NR / 8; ++h) {
         __m256 r[8];
         for (int j = 0; j < 8; ++j) r[j] = _mm256_maskload_ps(b + (h * 8 + j) * ldb + k, m);
         transpose8(r);
@@ -517,7 +518,7 @@ KernelSet<float> make_float_set() {
   KernelSet<float> s;
   fill_kernels(&s);
   s.epilogue = epilogue;
-  s.pack_bt = pack_bt;
+  s.pack_bt = pack_bt<16>;
   s.transpose = transpose_copy;
   return s;
 }
@@ -540,6 +541,10 @@ const KernelSet<float>& avx2_float_kernels() {
 const KernelSet<double>& avx2_double_kernels() {
   static const KernelSet<double> set = make_double_set();
   return set;
+}
+
+void avx2_pack_bt32(const float* b, std::ptrdiff_t ldb, int kl, int nv, float* out) {
+  pack_bt<32>(b, ldb, kl, nv, out);
 }
 
 }  // namespace hs::detail

@@ -1,11 +1,12 @@
 // Internal interface between the GEMM driver (gemm.cpp) and its micro-kernels
-// (generic ones in gemm.cpp, AVX2/FMA ones in gemm_kernel_avx2.cpp).
+// (generic ones in gemm.cpp, AVX2/FMA ones in gemm_kernel_avx2.cpp, AVX-512
+// ones in gemm_kernel_avx512.cpp).
 #pragma once
 #include <cstddef>
 
 namespace hs::detail {
 
-constexpr int kMaxMR = 6;
+constexpr int kMaxMR = 8;
 
 // Computes an mr×NR tile: acc(i, j) = Σ_k op(A)(i, k)·Bp(k, j), then
 //   c = alpha·acc            when overwrite,
@@ -44,6 +45,13 @@ struct KernelSet {
 #ifdef HS_HAVE_AVX2_KERNELS
 const KernelSet<float>& avx2_float_kernels();
 const KernelSet<double>& avx2_double_kernels();
+// The AVX2 transposing packer for panels 32 floats wide (the AVX-512 kernels').
+void avx2_pack_bt32(const float* b, std::ptrdiff_t ldb, int kl, int nv, float* out);
+#endif
+
+#ifdef HS_HAVE_AVX512_KERNELS
+// Float only: the float64 paths (gradient check) keep the AVX2 kernels.
+const KernelSet<float>& avx512_float_kernels();
 #endif
 
 }  // namespace hs::detail

@@ -1,7 +1,8 @@
 // GEMM against the naive reference on odd shapes, all transposes, alpha/beta,
 // padded leading dimensions; bit-identity across runs and thread counts; the
 // position-independence (symmetry) that the MLP's zero-init test relies on;
-// the transposed computation of narrow C gives the direct computation's bits.
+// the transposed computation of narrow C gives the direct computation's bits;
+// the AVX-512 kernels give the AVX2 kernels' bits.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -116,7 +117,7 @@ const std::vector<Case> kShapes = {
     {1, 1, 1},    {1, 1, 7},    {2, 3, 5},     {7, 13, 31},   {5, 17, 1},     {13, 1, 9},
     {6, 16, 16},  {7, 16, 16},  {8, 15, 33},   {32, 10, 700}, {33, 47, 401},  {97, 101, 103},
     {64, 400, 784}, {784, 400, 32}, {700, 10, 64}, {31, 700, 10}, {19, 23, 1601},
-    {200, 3, 256},  {65, 15, 257},
+    {200, 3, 256},  {65, 15, 257}, {8, 32, 5},   {9, 33, 17},   {16, 31, 40},   {17, 48, 300},
 };
 
 template <typename T>
@@ -335,12 +336,67 @@ void sigmoid_range_suite() {
   HS_CHECK(bad == 0, "%s sigmoid: %d values out of tolerance (worst %.2f ulp)", hs::gemm_simd(), bad, worst_ulps);
 }
 
+// The AVX-512 and AVX2 kernels must give the same bits (same FMA chain per
+// element, same K blocks): a trial's result must not depend on which of the
+// two the CPU runs. Random shapes around the tile edges, every transpose,
+// beta zero or not, with and without each fused epilogue, 1 and 2 threads.
+void isa_equivalence_suite(std::vector<ThreadPool*> pools) {
+  if (!hs::gemm_limit_simd("avx512") || std::strcmp(hs::gemm_simd(), "avx512") != 0) {
+    std::printf("SKIP avx512 == avx2 bit-identity: this CPU (or build) has no AVX-512 kernels\n");
+    return;
+  }
+  hs::Rng rng(31, 7);
+  int cases = 0;
+  for (int n = 0; n < 160; ++n) {
+    const int pick = static_cast<int>(rng.uniform() * 4);
+    const int M = pick == 0 ? 1 + static_cast<int>(rng.uniform() * 20) : 1 + static_cast<int>(rng.uniform() * 140);
+    const int N = 1 + static_cast<int>(rng.uniform() * (pick == 1 ? 40 : 130));
+    const int K = 1 + static_cast<int>(rng.uniform() * (pick == 2 ? 900 : 300));
+    const bool ta = rng.uniform() < 0.5, tb = rng.uniform() < 0.5;
+    const auto p = make_problem<float>(ta, tb, M, N, K, static_cast<int>(rng.uniform() * 3), 1000 + n);
+    std::vector<float> bias(N), y(static_cast<size_t>(M) * N);
+    for (auto& v : bias) v = static_cast<float>(rng.uniform() - 0.5);
+    for (auto& v : y) v = static_cast<float>(rng.uniform());
+    const float beta = n % 3 == 0 ? 0.0f : 0.5f;
+    for (int variant = 0; variant < 3; ++variant) {
+      hs::GemmEpilogue<float> ep;
+      if (variant == 1) {
+        ep.bias = bias.data();
+        ep.activate = true;
+        ep.activation = hs::Activation::Sigmoid;
+      } else if (variant == 2) {
+        ep.derivative_of = y.data();
+        ep.ldy = N;
+        ep.activation = hs::Activation::Sigmoid;
+      }
+      for (ThreadPool* pool : pools) {
+        std::vector<float> C[2] = {p.C0, p.C0};
+        for (int isa = 0; isa < 2; ++isa) {
+          hs::gemm_limit_simd(isa == 0 ? "avx512" : "avx2");
+          hs::gemm<float>(ta, tb, M, N, K, 0.75f, p.A.data(), p.lda, p.B.data(), p.ldb, beta, C[isa].data(),
+                          p.ldc, pool, variant == 0 ? nullptr : &ep);
+        }
+        hs::gemm_limit_simd("avx512");
+        const bool same = std::memcmp(C[0].data(), C[1].data(), C[0].size() * sizeof(float)) == 0;
+        HS_CHECK(same, "avx512 != avx2: M=%d N=%d K=%d ta=%d tb=%d beta=%g variant=%d threads=%d", M, N, K, ta,
+                 tb, static_cast<double>(beta), variant, pool ? pool->size() : 1);
+        ++cases;
+      }
+    }
+  }
+  std::printf("avx512 == avx2 bit for bit: %d cases\n", cases);
+}
+
 }  // namespace
 
 int main() {
   ThreadPool pool1(1), pool2(2), pool3(3), pool4(4);
-  for (bool simd : {true, false}) {
-    hs::gemm_enable_simd(simd);
+  for (const char* level : {"avx512", "avx2", "generic"}) {
+    hs::gemm_limit_simd(level);
+    if (std::strcmp(hs::gemm_simd(), level) != 0) {
+      std::printf("SKIP %s kernels: not supported by this CPU or build\n", level);
+      continue;
+    }
     std::printf("float kernels: %s\n", hs::gemm_simd());
     reference_suite<float>(&pool2);
     determinism_suite<float>({nullptr, &pool1, &pool2, &pool3, &pool4});
@@ -355,6 +411,7 @@ int main() {
     transposed_path_suite<double>({nullptr, &pool2});
     epilogue_suite<double>(&pool2);
   }
-  hs::gemm_enable_simd(true);
+  hs::gemm_limit_simd("avx512");
+  isa_equivalence_suite({nullptr, &pool2, &pool3});
   return hs_test::summary("test_core_gemm");
 }

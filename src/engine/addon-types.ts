@@ -7,12 +7,16 @@ export type ActivationName = 'sigmoid' | 'relu' | 'tanh';
 export type InitName = 'zero' | 'normal' | 'glorot';
 export type DeviceName = 'cpu' | 'cuda';
 export type DTypeName = 'float32' | 'float64';
+export type SimdName = 'avx512' | 'avx2' | 'generic';
 
 export interface BuildInfo {
   /** hypersweep version baked in at build time is not needed: package.json has it. */
   buildId: string;
-  /** 'avx2' when the AVX2/FMA kernels are compiled in and this CPU runs them, else 'generic'. */
-  simd: 'avx2' | 'generic';
+  /**
+   * The widest GEMM kernels this CPU runs: 'avx512', 'avx2' (FMA) or 'generic'.
+   * 'avx512' and 'avx2' give the same bits (native/core/gemm.h); 'generic' does not.
+   */
+  simd: SimdName;
   /** true when the addon was compiled with the CUDA kernels. */
   cudaCompiled: boolean;
   /** number of CUDA devices visible now (0 without a GPU or without CUDA build). */

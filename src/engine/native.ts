@@ -77,6 +77,16 @@ export function buildInfo(): BuildInfo {
   return addon().buildInfo();
 }
 
+/**
+ * Whether GEMM kernels recorded as `a` and `b` (BuildInfo.simd) compute the
+ * same bits: the AVX-512 and AVX2 kernels do by design (test_core_gemm checks
+ * it), so a trial recorded on one CPU repeats bit for bit on the other.
+ */
+export function sameArithmetic(a: string, b: string): boolean {
+  const fma = (s: string) => s === 'avx512' || s === 'avx2';
+  return a === b || (fma(a) && fma(b));
+}
+
 // ---------------------------------------------------------------------------
 // Argument checks. `fn` names the public helper so the message says where.
 // ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 
 import { loadDataset, parseDatasetName } from '../data/index.js';
 import type { DeviceName, DTypeName, MlpParamArrays } from '../engine/addon-types.js';
-import { ADDON_PATH, buildInfo, DTYPES } from '../engine/native.js';
+import { ADDON_PATH, buildInfo, DTYPES, sameArithmetic } from '../engine/native.js';
 import type { EngineRequest } from '../engine/engine-request.js';
 import { Errors } from '../errors.js';
 import type { StudySpec } from '../space/spec.js';
@@ -296,7 +296,7 @@ async function reproduceMlp(
   if (recordedDevice !== 'cpu') why.push(`recorded on ${recordedDevice ?? 'an unrecorded device'}`);
   if (device !== 'cpu') why.push(`re-run on ${device}`);
   if (recordedThreads !== threads) why.push(`${recordedThreads ?? 'unrecorded'} thread(s) recorded, ${threads} now`);
-  if (rec.native && rec.native.simd !== info.simd) why.push(`${rec.native.simd} kernels recorded, ${info.simd} now`);
+  if (rec.native && !sameArithmetic(rec.native.simd, info.simd)) why.push(`${rec.native.simd} kernels recorded, ${info.simd} now`);
   const addonNow = addonSha256();
   if (rec.addon_sha256 && addonNow && rec.addon_sha256 !== addonNow) {
     why.push(`the native addon differs from the one that ran the trial (sha256 ${rec.addon_sha256.slice(0, 12)}… recorded, ${addonNow.slice(0, 12)}… now)`);
