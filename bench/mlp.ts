@@ -348,7 +348,7 @@ async function main(): Promise<void> {
     out.gemm = { rows, openblasCore: blas?.corename ?? null, oursMaxRelErr: ours?.maxRelErr ?? null, passes, judged };
     text.push(
       `GEMM, GFLOP/s (best of repeated runs) — OpenBLAS core: ${blas?.corename ?? 'n/a'}` +
-        (ours ? `; ours max rel. error vs reference: ${ours.maxRelErr.toExponential(1)}` : ''),
+        (ours ? `; ours: ${addon().buildInfo().simd} kernels (HS_GEMM_SIMD caps them), max rel. error vs reference: ${ours.maxRelErr.toExponential(1)}` : ''),
       renderTable(
         ['B', 'gemm', 'op', 'M', 'N', 'K', 'ours 1t', 'ours 2t', 'OpenBLAS 1t', 'OpenBLAS 2t', 'ours/OpenBLAS', `≥${GEMM_TARGET}`],
         rows.map((r): Cell[] => [
