@@ -403,7 +403,7 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
   // panel that needs packing again (the output layer X·W3, N = 10: up to ten
   // copies of W3 per call). Pack those panels once, here, into a buffer all
   // threads read: panel jr at jr·K·NR, its K block k0 at +k0·NR.
-  const bool needs_packing = tb || N % NR != 0;
+  const bool needs_packing = tb || (N % NR != 0 && !ks.edge_in_place);
   const T* prepacked = nullptr;
   if (!split_n && !row_order && threads > 1 && needs_packing &&
       static_cast<double>(K) * col_panels * NR * sizeof(T) <= kRowOrderMaxB) {
@@ -411,7 +411,7 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
     for (int jr = 0; jr < col_panels; ++jr) {
       const int j0 = jr * NR;
       const int nv = std::min(NR, N - j0);
-      if (!tb && nv == NR) continue;  // read in place below
+      if (!tb && (nv == NR || ks.edge_in_place)) continue;  // read in place below
       for (int k0 = 0; k0 < K; k0 += kc)
         pack_panel(j0, nv, k0, std::min(kc, K - k0),
                    pre + (static_cast<std::ptrdiff_t>(jr) * K + k0) * NR);
@@ -430,7 +430,7 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
         // panel stays in L1 across all of B (small: K rows), and C is swept
         // row by row, which the hardware prefetcher follows. Only a right
         // edge panel of B needs packing, once per chunk.
-        const int edge = N % NR != 0 && je == col_panels ? col_panels - 1 : -1;
+        const int edge = N % NR != 0 && je == col_panels && !ks.edge_in_place ? col_panels - 1 : -1;
         if (edge >= 0) pack_b(false, B, ldb, 0, K, edge * NR, N - edge * NR, NR, buf);
         for (int ir = ib; ir < ie; ++ir) {
           int i0, mr;
@@ -464,8 +464,9 @@ void gemm_driver(const KernelSet<T>& ks, bool ta, bool tb, int M, int N, int K, 
           const int kl = std::min(kc, K - k0);
           const T* bp;
           std::ptrdiff_t bs;
-          if (!tb && nv == NR) {
-            // A full panel of a row-major B is read in place: no copy.
+          if (!tb && (nv == NR || ks.edge_in_place)) {
+            // A full panel of a row-major B is read in place: no copy (an
+            // edge panel too, by kernels that load only its valid columns).
             bp = B + static_cast<std::ptrdiff_t>(k0) * ldb + j0;
             bs = ldb;
           } else if (prepacked) {

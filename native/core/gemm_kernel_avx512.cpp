@@ -46,10 +46,11 @@ inline void store_vec(float* ci, __m512 acc, __m512 va, __m512 vb, bool overwrit
 }
 
 // The k loop and the stores of an MR×(NV·16) tile. NV = 1 serves edge tiles
-// of at most 16 valid columns (the right half of their panel is padding).
+// of at most 16 valid columns. An EDGE tile loads only the valid columns of B
+// (zero-masked loads): B may be read in place, its last columns unpadded.
 // Accumulators are named variables, not an array, so that they stay in
 // registers (32 zmm: 16 accumulators, 2 B vectors, the broadcasts).
-template <int MR, int NV, bool AT>
+template <int MR, int NV, bool AT, bool EDGE>
 void tile(int k, const float* a, std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb, float* c,
           std::ptrdiff_t ldc, int n_valid, const float* alpha_beta, bool overwrite) {
   const __m512 z = _mm512_setzero_ps();
@@ -64,10 +65,13 @@ void tile(int k, const float* a, std::ptrdiff_t lda, const float* b, std::ptrdif
     c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);                  \
     if constexpr (NV == 2) c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1); \
   }
+  const int n0 = n_valid < kLanes ? n_valid : kLanes;
+  const int n1 = n_valid - kLanes;
+  const __mmask16 m0 = first_lanes(n0), m1 = first_lanes(n1 > 0 ? n1 : 0);
 #pragma GCC unroll 2
   for (int kk = 0; kk < k; ++kk) {
-    const __m512 b0 = _mm512_loadu_ps(b);
-    const __m512 b1 = NV == 2 ? _mm512_loadu_ps(b + kLanes) : z;
+    const __m512 b0 = EDGE && NV == 1 ? _mm512_maskz_loadu_ps(m0, b) : _mm512_loadu_ps(b);
+    const __m512 b1 = NV == 1 ? z : EDGE ? _mm512_maskz_loadu_ps(m1, b + kLanes) : _mm512_loadu_ps(b + kLanes);
     HS_ROW(0)
     HS_ROW(1)
     HS_ROW(2)
@@ -82,8 +86,6 @@ void tile(int k, const float* a, std::ptrdiff_t lda, const float* b, std::ptrdif
 #undef HS_ROW
   const __m512 va = _mm512_set1_ps(alpha_beta[0]);
   const __m512 vb = _mm512_set1_ps(alpha_beta[1]);
-  const int n0 = n_valid < kLanes ? n_valid : kLanes;
-  const int n1 = n_valid - kLanes;
 #define HS_STORE(i)                                                            \
   if constexpr (MR > i) {                                                      \
     store_vec(c + i * ldc, c##i##0, va, vb, overwrite, n0);                    \
@@ -101,14 +103,18 @@ void tile(int k, const float* a, std::ptrdiff_t lda, const float* b, std::ptrdif
 }
 
 // The micro-kernel (contract in gemm_kernels.h): a panel's last few columns
-// take the one-vector tile when they fit in it.
+// take the one-vector tile when they fit in it, and masked B loads.
 template <int MR, bool AT>
 void kernel(int k, const float* a, std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb,
             float* c, std::ptrdiff_t ldc, int n_valid, const float* alpha_beta, bool overwrite) {
-  if (n_valid <= kLanes) {
-    tile<MR, 1, AT>(k, a, lda, b, ldb, c, ldc, n_valid, alpha_beta, overwrite);
+  if (n_valid == kNR) {
+    tile<MR, 2, AT, false>(k, a, lda, b, ldb, c, ldc, n_valid, alpha_beta, overwrite);
+  } else if (n_valid == kLanes) {
+    tile<MR, 1, AT, false>(k, a, lda, b, ldb, c, ldc, n_valid, alpha_beta, overwrite);
+  } else if (n_valid < kLanes) {
+    tile<MR, 1, AT, true>(k, a, lda, b, ldb, c, ldc, n_valid, alpha_beta, overwrite);
   } else {
-    tile<MR, 2, AT>(k, a, lda, b, ldb, c, ldc, n_valid, alpha_beta, overwrite);
+    tile<MR, 2, AT, true>(k, a, lda, b, ldb, c, ldc, n_valid, alpha_beta, overwrite);
   }
 }
 
@@ -133,6 +139,7 @@ KernelSet<float> make_set() {
   fill_row_kernels<false>(&s);
   fill_row_kernels<true>(&s);
   s.pack_bt = avx2_pack_bt32;
+  s.edge_in_place = true;
   return s;
 }
 

@@ -33,6 +33,9 @@ struct KernelSet {
   int nr = 0;      // columns of every kernel (the width of a packed B panel)
   MicroKernel<T> kernel[2][kMaxMR + 1] = {};  // [A transposed][rows 1..mr_max]
   EpilogueFn<T> epilogue = nullptr;           // null: the scalar one of gemm.cpp
+  // The kernels load only the n_valid first columns of B (masked loads), so an
+  // edge panel of a row-major B is read in place instead of packed with zeros.
+  bool edge_in_place = false;
   // Optional fast packing of a transposed B: out[k*nr + j] = b[j*ldb + k] for
   // k < kl, j < nv (<= nr), zeros for j >= nv. Null: the scalar loop of gemm.cpp.
   void (*pack_bt)(const T* b, std::ptrdiff_t ldb, int kl, int nv, T* out) = nullptr;
