@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/conv_parallel.h"
+#include "core/parallel.h"
 #include "core/gemm.h"
 #include "core/thread_pool.h"
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include "core/conv_parallel.h"
+#include "core/parallel.h"
 #include "core/gemm.h"
 
 namespace hs {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/conv_parallel.h"
+#include "core/parallel.h"
 #include "core/thread_pool.h"
 
 namespace hs {

@@ -8,6 +8,7 @@
 
 #include "core/activation.h"
 #include "core/gemm.h"
+#include "core/parallel.h"
 
 namespace hs {
 
@@ -16,6 +17,13 @@ namespace {
 // Rows per forward pass of evaluate(): big enough for efficient GEMMs, small
 // enough for the activations to stay in cache.
 constexpr int kEvalChunk = 256;
+
+// The minibatch's copy and the bias gradients' column sums run on the pool
+// from this many elements on (below, waking a thread costs more than it saves).
+constexpr int64_t kParallelElements = 16384;
+// Rows per unit of the minibatch copy, columns per unit of the column sums.
+constexpr int64_t kCopyRows = 8;
+constexpr int kSumColumns = 64;
 
 template <typename T>
 void copy_into(AlignedBuffer<T>& dst, const std::vector<T>& src, size_t expected, const char* name) {
@@ -117,13 +125,21 @@ void CpuMlp<T>::reserve_rows(int rows) {
 template <typename T>
 void CpuMlp<T>::load_rows(const DatasetView& data, const int64_t* index, int64_t first, int rows) {
   const int F = data.features;
-  for (int r = 0; r < rows; ++r) {
-    const int64_t src = index ? index[first + r] : first + r;
-    const float* xs = data.x + src * F;
-    T* xd = x_.data() + static_cast<size_t>(r) * F;
-    for (int f = 0; f < F; ++f) xd[f] = static_cast<T>(xs[f]);
-    y_[r] = data.y[src];
-  }
+  // A gather of scattered rows (shuffled) from a dataset far larger than the
+  // caches: memory-bound, so worth both cores. A pure copy.
+  auto copy = [&](int64_t u) {
+    const int end = static_cast<int>(std::min<int64_t>(rows, (u + 1) * kCopyRows));
+    for (int r = static_cast<int>(u * kCopyRows); r < end; ++r) {
+      const int64_t src = index ? index[first + r] : first + r;
+      const float* xs = data.x + src * F;
+      T* xd = x_.data() + static_cast<size_t>(r) * F;
+      for (int f = 0; f < F; ++f) xd[f] = static_cast<T>(xs[f]);
+      y_[r] = data.y[src];
+    }
+  };
+  const int64_t units = (rows + kCopyRows - 1) / kCopyRows;
+  detail::parallel_for(static_cast<int64_t>(rows) * F >= kParallelElements ? &pool_ : nullptr, units,
+                       copy);
 }
 
 template <typename T>
@@ -175,18 +191,27 @@ void CpuMlp<T>::backward(const T* x, int rows, const Targets& tg) {
   const T* dz3 = z3_.data();
   // Each step reads a weight matrix (to pass the error down) before the update
   // of that matrix overwrites it.
+  // The bias gradient: column sums of dZ, each column summed over the rows in
+  // order (so the split of the columns between threads changes no bit).
   auto bias_step = [&](const T* dz, int width, T* target) {
     T* sum = colsum_.data();
-    std::fill(sum, sum + width, T(0));
-    for (int r = 0; r < rows; ++r) {
-      const T* row = dz + static_cast<size_t>(r) * width;
-      for (int j = 0; j < width; ++j) sum[j] += row[j];
-    }
-    if (tg.b_accumulate) {
-      for (int j = 0; j < width; ++j) target[j] += tg.b_alpha * sum[j];
-    } else {
-      for (int j = 0; j < width; ++j) target[j] = tg.b_alpha * sum[j];
-    }
+    auto columns = [&](int64_t u) {
+      const int j0 = static_cast<int>(u) * kSumColumns;
+      const int j1 = std::min(width, j0 + kSumColumns);
+      std::fill(sum + j0, sum + j1, T(0));
+      for (int r = 0; r < rows; ++r) {
+        const T* row = dz + static_cast<size_t>(r) * width;
+        for (int j = j0; j < j1; ++j) sum[j] += row[j];
+      }
+      if (tg.b_accumulate) {
+        for (int j = j0; j < j1; ++j) target[j] += tg.b_alpha * sum[j];
+      } else {
+        for (int j = j0; j < j1; ++j) target[j] = tg.b_alpha * sum[j];
+      }
+    };
+    const int64_t units = (width + kSumColumns - 1) / kSumColumns;
+    detail::parallel_for(static_cast<int64_t>(rows) * width >= kParallelElements ? &pool_ : nullptr,
+                         units, columns);
   };
 
   // Layer 3: dA2 = dZ3·W3ᵀ, dZ2 = dA2 ⊙ f'(A2) (fused into the GEMM); then W3, b3.

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/conv_parallel.h"
+#include "core/parallel.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

@@ -1,4 +1,4 @@
-// Shared helpers of the tfjs kernels (conv*, pool*, elementwise*): a parallel
+// Shared helpers of the kernels (conv*, pool*, elementwise*, the MLP trainer): a parallel
 // loop over independent units and per-thread scratch space.
 //
 // A unit is the smallest piece of work whose result never depends on who
