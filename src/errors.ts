@@ -159,6 +159,11 @@ export const Errors = {
       cause,
       hint: 'build it with: npm run build:native',
     }),
+  simdCap: (value: string, valid: readonly string[]) =>
+    new HypersweepError('E_SIMD_CAP', `HS_GEMM_SIMD="${value}" is not a GEMM kernel level`, {
+      ...usage,
+      hint: `set it to one of ${valid.join(', ')} (the widest kernels allowed), or unset it`,
+    }),
   addonArgument: (fn: string, arg: string, expected: string, got: unknown) =>
     new HypersweepError('E_ADDON_ARGUMENT', `${fn}: argument ${arg} must be ${expected}, got ${show(got)}`),
   unknownDevice: (name: string) =>

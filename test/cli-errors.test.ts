@@ -16,6 +16,11 @@ function expectOneLineError(r: { code: number | null; stdout: string; stderr: st
 }
 
 describe('hypersweep CLI bad input', () => {
+  it('a misspelt HS_GEMM_SIMD (the kernel cap) is an error, not silently ignored', () => {
+    const r = runCli(['trial', 'mlp', '--subset', '200', '--epochs', '1'], { HS_GEMM_SIMD: 'avx-512' });
+    expectOneLineError(r, 2, /HS_GEMM_SIMD="avx-512" is not a GEMM kernel level.*avx512, avx2, generic/);
+  });
+
   it('unknown parameter: lists the valid names', () => {
     const r = runCli(['trial', 'mlp', '--set', 'alpah0=0.1']);
     expectOneLineError(r, 2, /unknown parameter "alpah0".*valid names: alpha0, delta, lambda, batch_size, init, h1, h2, activation, epochs, seed/);

@@ -18,6 +18,7 @@ import type {
   NativeAddon,
   NativeDataset,
   NativeMlp,
+  SimdName,
   TrainEpochOptions,
   TrainEpochResult,
 } from './addon-types.js';
@@ -51,9 +52,20 @@ export const ADDON_PATH = fileURLToPath(ADDON_URL);
 
 let cached: NativeAddon | undefined;
 
-/** Loads the addon once; throws E_ADDON_MISSING with the build command when absent. */
+/** The GEMM kernel levels, widest first; HS_GEMM_SIMD caps them (tests, benchmarks). */
+export const SIMD_LEVELS: readonly SimdName[] = ['avx512', 'avx2', 'generic'];
+
+/**
+ * Loads the addon once; throws E_ADDON_MISSING with the build command when
+ * absent. The C++ core reads HS_GEMM_SIMD when it first multiplies and would
+ * ignore a misspelt value: it is checked here first.
+ */
 export function addon(): NativeAddon {
   if (cached) return cached;
+  const cap = process.env['HS_GEMM_SIMD'];
+  if (cap !== undefined && cap !== '' && !(SIMD_LEVELS as readonly string[]).includes(cap)) {
+    throw Errors.simdCap(cap, SIMD_LEVELS);
+  }
   const require = createRequire(import.meta.url);
   try {
     cached = require(ADDON_PATH) as NativeAddon;
