@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 
 import { installNativeKernels, nativeKernelStats, uninstallNativeKernels } from '../../src/engine/tfjs/index.js';
+import { mulberry32 } from './synthetic-journal.js';
 
 /** Unit roundoff of float32. */
 export const U = 2 ** -24;
@@ -19,16 +20,7 @@ export async function setupTfjs(): Promise<void> {
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so that every run tests the same cases. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng: (seed: number) => () => number = mulberry32;
 
 export function pick<T>(r: () => number, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)]!;
