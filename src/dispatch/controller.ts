@@ -13,12 +13,13 @@ import type { Sampler, TrialSnapshot } from '../samplers/sampler.js';
 import type { Params } from '../study/events.js';
 import type { TrialRecord } from '../study/state.js';
 import { countsTowardBudget, INTERRUPTED, type Study } from '../study/study.js';
-import { ControllerLink } from './link.js';
-import { rebuildError, type TrialExecutor } from './pool.js';
+import { rebuildError, TrialRequeued, type TrialControl, type TrialExecutor } from './pool.js';
 import type { TrialResult } from './protocol.js';
 
 export interface SweepListener {
   trialStarted?(trial: TrialRecord): void;
+  /** A queued trial was taken by a worker process (trial.worker/host/pid now say which). */
+  trialAssigned?(trial: TrialRecord): void;
   /** After the value is journalled; `prune` is the pruner's answer. */
   intermediate?(trial: TrialRecord, step: number, value: number, prune: boolean): void;
   trialFinished?(trial: TrialRecord): void;
@@ -29,7 +30,7 @@ export interface SweepOptions {
   budget: number;
   /** Wall-clock seconds for this run of the controller, or null. When spent, no new trial starts; running ones finish (as Optuna's timeout). */
   timeSeconds: number | null;
-  /** Trials in flight at once. */
+  /** Trials in flight at once (unless the executor says otherwise: capacity()). */
   workers: number;
   pruner: Pruner;
   /** A trial running longer is stopped and recorded failed; null: no limit. */
@@ -42,6 +43,10 @@ export interface SweepOptions {
   stopGraceSeconds?: number;
   /** Trials to run again first, with their original params and seed (resume). */
   retries?: readonly TrialRecord[];
+  /** Trials left running by an earlier controller that the executor may still follow (distributed resume). */
+  adopted?: readonly TrialRecord[];
+  /** How many times a trial's params are run again after lost workers or hand-backs (default 3). */
+  maxRetries?: number;
   /** Aborting stops asking and asks running trials to stop (recorded interrupted). */
   signal?: AbortSignal;
   listener?: SweepListener;
@@ -64,7 +69,8 @@ export function tellHistory(sampler: Sampler, study: Study): void {
 interface InFlight {
   record: TrialRecord;
   slot: number;
-  link: ControllerLink;
+  /** Aborted to ask the trial to stop (its executor relays it). */
+  stopper: AbortController;
   /** Why the controller asked the trial to stop, if it did. */
   stop: 'interrupted' | 'timeout' | null;
   /** Whether the pruner answered "prune" to one of its reports. */
@@ -80,8 +86,10 @@ export async function runSweep(
 ): Promise<StopReason> {
   const started = performance.now();
   const retries = [...(options.retries ?? [])];
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   const running = new Map<number, InFlight>();
-  const freeSlots = Array.from({ length: options.workers }, (_, i) => i);
+  const busySlots = new Set<number>();
+  const capacity = () => executor.capacity?.() ?? options.workers;
   const timeout = options.trialTimeoutSeconds ?? null;
   const grace = options.stopGraceSeconds ?? (timeout === null ? 10 : Math.min(10, Math.max(1, timeout / 2)));
   let stoppedAsking: StopReason | null = null;
@@ -100,6 +108,33 @@ export async function runSweep(
     return null;
   };
 
+  const freeSlot = (): number => {
+    let slot = 0;
+    while (busySlots.has(slot)) slot++;
+    busySlots.add(slot);
+    return slot;
+  };
+
+  const track = (record: TrialRecord, slot: number, run: (control: TrialControl, hardStop: AbortSignal) => Promise<TrialResult> | null): void => {
+    const inFlight: InFlight = { record, slot, stopper: new AbortController(), stop: null, pruned: false, done: Promise.resolve() };
+    running.set(record.number, inFlight);
+    const control: TrialControl = {
+      report: (step, value) => onReport(inFlight, step, value),
+      stopSignal: inFlight.stopper.signal,
+      assigned: (worker) => {
+        if (inFlight.record.state !== 'running') return;
+        study.assignTrial(record.number, worker);
+        options.listener?.trialAssigned?.(inFlight.record);
+      },
+    };
+    inFlight.done = runOne(inFlight, control, run).then(
+      () => undefined,
+      (err: unknown) => {
+        fatal ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
+  };
+
   const start = (): void => {
     const retry = retries.shift();
     const number = study.state.nextNumber;
@@ -113,24 +148,10 @@ export async function runSweep(
       params = sampler.ask(number, pending);
       seed = deriveTrialSeed(study.seed, number);
     }
-    const slot = freeSlots.shift()!;
-    const record = study.startTrial(params, seed, `w${slot}`, retry ? retry.number : null);
-    const inFlight: InFlight = {
-      record,
-      slot,
-      link: new ControllerLink((step, value) => onReport(inFlight, step, value)),
-      stop: null,
-      pruned: false,
-      done: Promise.resolve(),
-    };
-    running.set(record.number, inFlight);
+    const slot = freeSlot();
+    const record = study.startTrial(params, seed, executor.label?.(slot) ?? `w${slot}`, retry ? retry.number : null);
     options.listener?.trialStarted?.(record);
-    inFlight.done = runOne(inFlight).then(
-      () => undefined,
-      (err: unknown) => {
-        fatal ??= err instanceof Error ? err : new Error(String(err));
-      },
-    );
+    track(record, slot, (control, hardStop) => executor.runTrial({ number, seed, params, slot }, control, hardStop));
   };
 
   const onReport = (t: InFlight, step: number, value: number): boolean => {
@@ -149,10 +170,14 @@ export async function runSweep(
   const requestStop = (t: InFlight, why: 'interrupted' | 'timeout'): void => {
     if (t.stop === 'timeout') return;
     t.stop = why;
-    t.link.requestStop();
+    t.stopper.abort();
   };
 
-  const runOne = async (t: InFlight): Promise<void> => {
+  const runOne = async (
+    t: InFlight,
+    control: TrialControl,
+    run: (control: TrialControl, hardStop: AbortSignal) => Promise<TrialResult> | null,
+  ): Promise<void> => {
     const t0 = performance.now();
     const hardStop = new AbortController();
     let graceTimer: NodeJS.Timeout | undefined;
@@ -166,18 +191,33 @@ export async function runSweep(
     if (options.signal?.aborted) requestStop(t, 'interrupted');
     let result: TrialResult | null = null;
     let crash: string | null = null;
+    let requeue: string | null = null;
     try {
-      result = await executor.runTrial(t.record, t.link, hardStop.signal);
+      const pending = run(control, hardStop.signal);
+      if (pending === null) requeue = INTERRUPTED;
+      else result = await pending;
     } catch (err) {
-      crash = (err as Error)?.message ?? String(err);
+      if (err instanceof TrialRequeued) requeue = err.reason;
+      else crash = (err as Error)?.message ?? String(err);
     } finally {
       clearTimeout(timeoutTimer);
       clearTimeout(graceTimer);
-      t.link.close();
     }
     const seconds = (performance.now() - t0) / 1000;
     try {
-      const finished = finish(study, t, result, crash, seconds, timeout);
+      if (t.record.state !== 'running') return; // finished meanwhile (cannot happen locally; guards remote races)
+      let finished: TrialRecord;
+      if (requeue === INTERRUPTED) {
+        finished = study.finishTrial(t.record.number, 'failed', null, seconds, { error: INTERRUPTED });
+        retries.push(finished);
+      } else if (requeue !== null) {
+        finished = study.finishTrial(t.record.number, 'failed', null, seconds, { error: requeue, requeued: true });
+        // Run again with the same params and seed, unless this chain of retries is long enough
+        // (then the sampler asks for new params: the budget is still reached exactly).
+        if (retryDepth(study, finished) < maxRetries && !options.signal?.aborted) retries.push(finished);
+      } else {
+        finished = finish(study, t, result, crash, seconds, timeout);
+      }
       sampler.tell({ ...finished, state: finished.state as 'complete' | 'pruned' | 'failed' });
       options.listener?.trialFinished?.(finished);
       // A configuration error fails every trial alike: stop instead of burning the budget.
@@ -186,14 +226,21 @@ export async function runSweep(
       }
     } finally {
       running.delete(t.record.number);
-      freeSlots.push(t.slot);
-      freeSlots.sort((a, b) => a - b);
+      busySlots.delete(t.slot);
     }
   };
 
+  // Trials an earlier controller dispatched (a distributed sweep's resume): the executor follows them.
+  for (const record of options.adopted ?? []) {
+    const slot = freeSlot();
+    track(record, slot, (control, hardStop) =>
+      executor.adopt ? executor.adopt({ number: record.number, seed: record.seed, params: record.params, slot }, control, hardStop) : null,
+    );
+  }
+
   try {
     for (;;) {
-      while (stoppedAsking === null && running.size < options.workers) {
+      while (stoppedAsking === null && running.size < capacity()) {
         const why = whyStop();
         if (why !== null) {
           stoppedAsking = why;
@@ -202,8 +249,16 @@ export async function runSweep(
         }
         start();
       }
-      if (running.size === 0) break;
-      await Promise.race([...running.values()].map((t) => t.done));
+      if (running.size === 0) {
+        // Nothing to wait for: either asking stopped, or no capacity at all (a queue with no worker yet).
+        if (stoppedAsking !== null || !executor.capacityChanged) break;
+        await Promise.race([executor.capacityChanged(), abortedPromise(options.signal)]);
+        if (options.signal?.aborted && stoppedAsking === null) stoppedAsking = 'interrupted';
+        continue;
+      }
+      const waits: Array<Promise<unknown>> = [...running.values()].map((t) => t.done);
+      if (executor.capacityChanged && stoppedAsking === null) waits.push(executor.capacityChanged());
+      await Promise.race(waits);
       if (fatal) stopAll();
     }
   } finally {
@@ -214,6 +269,26 @@ export async function runSweep(
   // Short of the budget after Ctrl-C, even if asking had already stopped for another reason.
   if (options.signal?.aborted) return 'interrupted';
   return stoppedAsking ?? 'budget';
+}
+
+/** Retries allowed for one trial's params after lost workers / hand-backs (default of --max-retries). */
+export const DEFAULT_MAX_RETRIES = 3;
+
+/** How many requeued attempts precede (and include) this one in its retry_of chain. */
+function retryDepth(study: Study, record: TrialRecord): number {
+  let depth = 0;
+  let current: TrialRecord | undefined = record;
+  while (current) {
+    if (current.requeued) depth++;
+    current = current.retryOf === null ? undefined : study.trial(current.retryOf);
+  }
+  return depth;
+}
+
+function abortedPromise(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise(() => {});
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** Records how a trial ended, from what the worker returned (or how it died). */

@@ -32,23 +32,40 @@ export interface StopMessage {
   type: 'stop';
 }
 
-/** The controller's end. `onReport` journals the value and returns the pruner's decision. */
+/**
+ * The controller's end. `onReport` journals the value and returns the
+ * pruner's decision: at once in a local sweep, or later (a promise) on a
+ * `hypersweep worker`, where the decision comes back from the controller
+ * through Redis. Answers are written in the order the reports were sent.
+ */
 export class ControllerLink {
   readonly workerPort: MessagePort;
   readonly shared = new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT);
   private readonly slots = new Int32Array(this.shared);
   private readonly port: MessagePort;
+  private pending: Promise<void> = Promise.resolve();
 
-  constructor(onReport: (step: number, value: number) => boolean) {
+  constructor(onReport: (step: number, value: number) => boolean | Promise<boolean>) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.workerPort = port2;
     port1.on('message', (message: ReportMessage) => {
       if (message.type !== 'report') return;
-      if (onReport(message.step, message.value)) Atomics.store(this.slots, PRUNE, 1);
-      Atomics.store(this.slots, ANSWERED, message.seq);
-      Atomics.notify(this.slots, ANSWERED);
+      const answer = onReport(message.step, message.value);
+      if (typeof answer === 'boolean') {
+        this.answer(message.seq, answer);
+        return;
+      }
+      // A failed answer is "go on": the trial must not hang on a lost message.
+      const settled = answer.catch(() => false);
+      this.pending = this.pending.then(() => settled).then((prune) => this.answer(message.seq, prune));
     });
+  }
+
+  private answer(seq: number, prune: boolean): void {
+    if (prune) Atomics.store(this.slots, PRUNE, 1);
+    Atomics.store(this.slots, ANSWERED, seq);
+    Atomics.notify(this.slots, ANSWERED);
   }
 
   /** Asks the trial to stop: its next ctx.shouldPrune() says true, and ctx.signal aborts. */

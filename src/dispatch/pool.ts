@@ -4,17 +4,67 @@
 import { Piscina } from 'piscina';
 
 import { HypersweepError } from '../errors.js';
-import type { ControllerLink } from './link.js';
+import { ControllerLink } from './link.js';
 import type { ErrorInfo, PoolData, PrepareResult, TrialResult, TrialTask, WorkerTask } from './protocol.js';
 import type { Params } from '../study/events.js';
 
-/** What the controller needs to run a trial somewhere (the pool, or a fake in tests). */
+/** The controller's side of one running trial, as an executor sees it. */
+export interface TrialControl {
+  /** Journals an intermediate value and returns the pruner's answer (true: stop). */
+  report(step: number, value: number): boolean;
+  /** Aborted when the controller asks the trial to stop (Ctrl-C, --trial-timeout): it should stop at its next report. */
+  readonly stopSignal: AbortSignal;
+  /** A queued trial was taken by this worker process (journalled). */
+  assigned(worker: WorkerIdentity): void;
+}
+
+/** A `hypersweep worker` process, as the journal names it. */
+export interface WorkerIdentity {
+  name: string;
+  host: string;
+  pid: number;
+}
+
+/**
+ * Why a trial did not run to its end through no fault of its own (its worker
+ * was lost, handed it back, refused it): an executor rejects with this, the
+ * controller records the trial failed with `reason`, not counted, and runs it
+ * again (up to a limit).
+ */
+export class TrialRequeued extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'TrialRequeued';
+  }
+}
+
+/** A trial to run: its number, seed and params, and the executor slot it was given. */
+export interface TrialTicket {
+  number: number;
+  seed: number;
+  params: Params;
+  slot: number;
+}
+
+/**
+ * What the controller needs to run trials somewhere: the local pool, a queue
+ * of remote workers, both, or a fake in tests. `hardStop` aborts a trial that
+ * ignored a stop request (its thread is terminated).
+ */
 export interface TrialExecutor {
-  runTrial(
-    trial: { number: number; seed: number; params: Params },
-    link: ControllerLink,
-    signal: AbortSignal,
-  ): Promise<TrialResult>;
+  runTrial(trial: TrialTicket, control: TrialControl, hardStop: AbortSignal): Promise<TrialResult>;
+  /** Trials it can run at once now; absent: the sweep's `workers`. May change (remote workers join and leave). */
+  capacity?(): number;
+  /** Resolves when capacity() may have grown (the controller then starts more trials). */
+  capacityChanged?(): Promise<void>;
+  /** How the journal names where the trial in `slot` runs (default: w<slot>). */
+  label?(slot: number): string;
+  /**
+   * Resume: a trial that an earlier controller dispatched and that may still
+   * be running (or have finished) somewhere; null when nothing is known of it
+   * (it is then recorded interrupted and run again).
+   */
+  adopt?(trial: TrialTicket, control: TrialControl, hardStop: AbortSignal): Promise<TrialResult> | null;
 }
 
 /**
@@ -52,7 +102,25 @@ export class TrialPool implements TrialExecutor {
     if (!result.ok) throw rebuildError(result.error);
   }
 
-  runTrial(trial: { number: number; seed: number; params: Params }, link: ControllerLink, signal: AbortSignal): Promise<TrialResult> {
+  async runTrial(trial: TrialTicket, control: TrialControl, hardStop: AbortSignal): Promise<TrialResult> {
+    return this.runWithLink(trial, (step, value) => control.report(step, value), control.stopSignal, hardStop);
+  }
+
+  /**
+   * Runs a trial in a pool thread, linked to whoever answers its reports: the
+   * controller in this process, or (on a `hypersweep worker`) a remote one
+   * whose answers come back as promises.
+   */
+  async runWithLink(
+    trial: { number: number; seed: number; params: Params },
+    onReport: (step: number, value: number) => boolean | Promise<boolean>,
+    stopSignal: AbortSignal,
+    hardStop: AbortSignal,
+  ): Promise<TrialResult> {
+    const link = new ControllerLink(onReport);
+    const stop = () => link.requestStop();
+    stopSignal.addEventListener('abort', stop);
+    if (stopSignal.aborted) stop();
     const task: TrialTask = {
       kind: 'trial',
       trial: trial.number,
@@ -61,7 +129,12 @@ export class TrialPool implements TrialExecutor {
       port: link.workerPort,
       shared: link.shared,
     };
-    return this.piscina.run(task, { transferList: [link.workerPort], signal }) as Promise<TrialResult>;
+    try {
+      return (await this.piscina.run(task, { transferList: [link.workerPort], signal: hardStop })) as TrialResult;
+    } finally {
+      stopSignal.removeEventListener('abort', stop);
+      link.close();
+    }
   }
 
   async close(): Promise<void> {

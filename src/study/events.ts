@@ -30,8 +30,45 @@ export interface TrialStartedEvent {
   params: Params;
   /** Seed for the trial's own randomness, derived from (study seed, trial number). */
   seed: number;
+  /** Where the trial runs: a local pool slot (w0, w1…) or, for a queued trial, `queue` until a worker takes it. */
   worker: string;
   retry_of?: number;
+}
+
+/** A queued trial was taken by a `hypersweep worker` process (distributed sweeps). */
+export interface TrialAssignedEvent {
+  event: 'trial_assigned';
+  trial: number;
+  /** The worker's name (--name), its host and pid. */
+  worker: string;
+  host: string;
+  pid: number;
+}
+
+/**
+ * A result that arrived for a trial already finished otherwise (its worker was
+ * presumed lost, or it was stopped): recorded, never applied. A trial number
+ * finishes once.
+ */
+export interface ResultIgnoredEvent {
+  event: 'result_ignored';
+  trial: number;
+  worker: string;
+  /** The state and value the late result would have recorded. */
+  state: string;
+  value: number | null;
+  reason: string;
+}
+
+/** A worker process started or stopped serving this study (distributed sweeps; seen through its heartbeats). */
+export interface WorkerEvent {
+  event: 'worker_joined' | 'worker_left' | 'worker_lost';
+  worker: string;
+  host: string;
+  pid: number;
+  /** Trials it runs at once. */
+  slots: number;
+  reason?: string;
 }
 
 export interface IntermediateEvent {
@@ -49,6 +86,12 @@ export interface TrialFinishedEvent {
   metrics?: Record<string, unknown>;
   duration_s: number;
   error?: string;
+  /**
+   * The trial did not get to run to its end through no fault of its own (its
+   * worker was lost, handed it back, or refused it): like an interrupted
+   * trial, it does not count toward the budget and is run again (retry_of).
+   */
+  requeued?: boolean;
 }
 
 export interface ControllerEvent {
@@ -58,6 +101,8 @@ export interface ControllerEvent {
   reason?: string;
   /** controller_started: the budget this run of the controller works toward. */
   budget?: { trials: number; time_s: number | null };
+  /** controller_started of a distributed sweep: the Redis it dispatches through, without credentials. */
+  queue?: string;
 }
 
 export type JournalEvent =
@@ -65,6 +110,9 @@ export type JournalEvent =
   | TrialStartedEvent
   | IntermediateEvent
   | TrialFinishedEvent
+  | TrialAssignedEvent
+  | ResultIgnoredEvent
+  | WorkerEvent
   | ControllerEvent;
 
 /** What a line looks like on disk: the event plus pino's timestamp. */

@@ -18,9 +18,17 @@ const KNOWN_EVENTS = new Set([
   'trial_started',
   'intermediate',
   'trial_finished',
+  'trial_assigned',
+  'result_ignored',
+  'worker_joined',
+  'worker_left',
+  'worker_lost',
   'controller_started',
   'controller_stopped',
 ]);
+
+/** Events about one trial: they carry its number. */
+const TRIAL_EVENTS = new Set(['trial_started', 'intermediate', 'trial_finished', 'trial_assigned', 'result_ignored']);
 
 export function readJournal(file: string): JournalReadResult {
   let text: string;
@@ -78,7 +86,7 @@ function checkEvent(value: unknown, file: string, line: number): JournalLine {
   if (typeof kind !== 'string' || !KNOWN_EVENTS.has(kind)) {
     throw Errors.journalCorruptLine(file, line, `unknown event ${JSON.stringify(kind)}`);
   }
-  if (kind !== 'study_created' && kind !== 'controller_started' && kind !== 'controller_stopped') {
+  if (TRIAL_EVENTS.has(kind)) {
     const trial = (value as { trial?: unknown }).trial;
     if (!Number.isInteger(trial)) throw Errors.journalCorruptLine(file, line, 'missing trial number');
   }

@@ -3,6 +3,7 @@ import type {
   JournalLine,
   Params,
   StudyCreatedEvent,
+  TrialAssignedEvent,
   TrialFinishedEvent,
   TrialStartedEvent,
   TrialState,
@@ -13,7 +14,11 @@ export interface TrialRecord {
   state: TrialState;
   params: Params;
   seed: number;
+  /** A local pool slot (w0…), or the name of the `hypersweep worker` that ran it. */
   worker: string;
+  /** Host and pid of the worker process, for trials run through a queue; null for local ones. */
+  host: string | null;
+  pid: number | null;
   retryOf: number | null;
   /** Intermediate values in the order reported: [step, value]. */
   intermediate: Array<[number, number]>;
@@ -21,6 +26,8 @@ export interface TrialRecord {
   metrics: Record<string, unknown>;
   durationS: number | null;
   error: string | null;
+  /** Run again elsewhere (lost worker, handed back, refused): does not count toward the budget. */
+  requeued: boolean;
   startedAt: string;
   finishedAt: string | null;
 }
@@ -56,7 +63,13 @@ export function foldJournal(events: readonly JournalLine[]): StudyState {
       }
       case 'trial_finished': {
         const record = byNumber.get(e.trial);
-        if (record) applyFinished(record, e);
+        // The first terminal record of a trial wins (a writer never writes two; a reader never applies two).
+        if (record && record.state === 'running') applyFinished(record, e);
+        break;
+      }
+      case 'trial_assigned': {
+        const record = byNumber.get(e.trial);
+        if (record) applyAssigned(record, e);
         break;
       }
       default:
@@ -74,12 +87,15 @@ export function startedRecord(e: TrialStartedEvent & { time: string }): TrialRec
     params: e.params,
     seed: e.seed,
     worker: e.worker,
+    host: null,
+    pid: null,
     retryOf: e.retry_of ?? null,
     intermediate: [],
     value: null,
     metrics: {},
     durationS: null,
     error: null,
+    requeued: false,
     startedAt: e.time,
     finishedAt: null,
   };
@@ -92,7 +108,15 @@ export function applyFinished(record: TrialRecord, e: TrialFinishedEvent & { tim
   record.metrics = e.metrics ?? {};
   record.durationS = e.duration_s;
   record.error = e.error ?? null;
+  record.requeued = e.requeued === true;
   record.finishedAt = e.time;
+}
+
+/** Applies a trial_assigned event: the worker process that took the trial. */
+export function applyAssigned(record: TrialRecord, e: TrialAssignedEvent): void {
+  record.worker = e.worker;
+  record.host = e.host;
+  record.pid = e.pid;
 }
 
 export function countByState(trials: readonly TrialRecord[]): Record<TrialState, number> {

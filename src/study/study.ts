@@ -13,11 +13,13 @@ import {
   type FinishedState,
   type Params,
   type TrialFinishedEvent,
+  type TrialAssignedEvent,
   type TrialStartedEvent,
+  type WorkerEvent,
 } from './events.js';
 import { readJournal } from './journal-reader.js';
 import { JournalWriter } from './journal-writer.js';
-import { applyFinished, foldJournal, startedRecord, type StudyState, type TrialRecord } from './state.js';
+import { applyAssigned, applyFinished, foldJournal, startedRecord, type StudyState, type TrialRecord } from './state.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 /** Why a trial that was running when its controller stopped is recorded failed. */
@@ -140,7 +142,7 @@ export class Study {
     state: FinishedState,
     value: number | null,
     durationS: number,
-    extra: { metrics?: Record<string, unknown>; error?: string } = {},
+    extra: { metrics?: Record<string, unknown>; error?: string; requeued?: boolean } = {},
   ): TrialRecord {
     const record = this.trial(trial);
     if (!record) throw new Error(`finishTrial: no trial ${trial}`);
@@ -154,10 +156,32 @@ export class Study {
       duration_s: durationS,
       ...(extra.metrics ? { metrics: extra.metrics } : {}),
       ...(extra.error ? { error: extra.error } : {}),
+      ...(extra.requeued ? { requeued: true } : {}),
     };
     this.writer.append(event);
     applyFinished(record, { ...event, time: new Date().toISOString() });
     return record;
+  }
+
+  /** A queued trial was taken by a worker process. */
+  assignTrial(trial: number, worker: { name: string; host: string; pid: number }): void {
+    const event: TrialAssignedEvent = { event: 'trial_assigned', trial, worker: worker.name, host: worker.host, pid: worker.pid };
+    this.writer.append(event);
+    const record = this.trial(trial);
+    if (record) applyAssigned(record, event);
+  }
+
+  /** A result for a trial that has already finished otherwise: recorded, not applied. */
+  ignoreResult(trial: number, worker: string, state: string, value: number | null, reason: string): void {
+    this.writer.append({ event: 'result_ignored', trial, worker, state, value: value !== null && Number.isFinite(value) ? value : null, reason });
+  }
+
+  workerEvent(
+    kind: WorkerEvent['event'],
+    worker: { name: string; host: string; pid: number; slots: number },
+    reason?: string,
+  ): void {
+    this.writer.append({ event: kind, worker: worker.name, host: worker.host, pid: worker.pid, slots: worker.slots, ...(reason ? { reason } : {}) });
   }
 
   /**
@@ -172,7 +196,7 @@ export class Study {
 
   controllerEvent(
     kind: 'controller_started' | 'controller_stopped',
-    extra: { reason?: string; budget?: { trials: number; time_s: number | null } } = {},
+    extra: { reason?: string; budget?: { trials: number; time_s: number | null }; queue?: string } = {},
   ): void {
     this.writer.append({ event: kind, pid: process.pid, host: os.hostname(), ...extra });
   }
@@ -182,9 +206,9 @@ export class Study {
   }
 }
 
-/** Trials that count toward the budget: all but interrupted ones (those are run again). */
+/** Trials that count toward the budget: all but interrupted and requeued ones (those are run again). */
 export function countsTowardBudget(t: TrialRecord): boolean {
-  return !(t.state === 'failed' && t.error === INTERRUPTED);
+  return !(t.state === 'failed' && (t.error === INTERRUPTED || t.requeued));
 }
 
 function truncateTornTail(file: string): void {
