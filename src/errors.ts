@@ -383,6 +383,28 @@ export const Errors = {
       cause,
       hint: 'choose a writable --results folder (the cache lives in <results>/.cache/images) or free disk space',
     }),
+
+  // Distributed sweeps (--queue, hypersweep worker). Messages show the Redis
+  // address without credentials (QueueAddress.shown), never the password.
+  badQueueUrl: (shown: string, why: string) =>
+    new HypersweepError('E_QUEUE_URL', `--queue ${shown}: ${why}`, {
+      ...usage,
+      hint: 'e.g. --queue redis://:PASSWORD@HOST:6379 (rediss:// for TLS; redis://USER:PASSWORD@HOST for an ACL user)',
+    }),
+  queueUnreachable: (shown: string, why: string) =>
+    new HypersweepError('E_QUEUE_UNREACHABLE', `cannot use Redis at ${shown}: ${why}`, {
+      hint: 'check the host, port and password of --queue (or HYPERSWEEP_QUEUE), and that this machine may reach it',
+    }),
+  queueOptionWithoutQueue: (option: string) =>
+    new HypersweepError('E_QUEUE_OPTION', `${option} only applies to a distributed sweep`, {
+      ...usage,
+      hint: 'add --queue redis://HOST:PORT (or set HYPERSWEEP_QUEUE)',
+    }),
+  noWorkersAtAll: () =>
+    new HypersweepError('E_NO_WORKERS', '--workers 0 without --queue: no trial could ever run', {
+      ...usage,
+      hint: 'give --workers 1 or more, or --queue URL and start `hypersweep worker` processes',
+    }),
 } as const;
 
 export type ErrorFactories = typeof Errors;

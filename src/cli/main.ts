@@ -12,6 +12,7 @@ import { registerReproCommand } from './commands/repro.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSweepCommands } from './commands/sweep.js';
 import { registerTrialCommand } from './commands/trial.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { reportError } from './output.js';
 
 const EXIT_USAGE = 2;
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   registerReportCommand(program);
   registerReproCommand(program);
   registerInsideCommands(program);
+  registerWorkerCommand(program);
   return program;
 }
 

@@ -37,7 +37,7 @@ export function planWorkers(
   if (requested.workers === undefined && requested.threadsPerTrial !== undefined && cpuModel) {
     workers = Math.max(1, Math.min(workers, Math.floor(cores / requested.threadsPerTrial)));
   }
-  const threadsPerTrial = requested.threadsPerTrial ?? Math.max(1, Math.floor(cores / workers));
+  const threadsPerTrial = requested.threadsPerTrial ?? Math.max(1, Math.floor(cores / Math.max(1, workers)));
   if (cpuModel && workers * threadsPerTrial > cores) throw Errors.cpuOverbooked(workers, threadsPerTrial, cores);
   return { workers, threadsPerTrial, cores };
 }

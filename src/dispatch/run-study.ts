@@ -1,10 +1,14 @@
 // Runs a study's trials on a worker pool until its budget (or a stop): the
 // one entry point shared by `hypersweep sweep/resume` and the benchmarks.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 
 
 import type { DeviceName } from '../engine/addon-types.js';
 import type { EngineRequest } from '../engine/engine-request.js';
+import { buildInfo } from '../engine/native.js';
+import { hypersweepVersion } from '../trials/record.js';
 import { createPruner } from '../pruners/create.js';
 import type { Pruner, PrunerReport } from '../pruners/pruner.js';
 import { createSampler } from '../samplers/sampler.js';
@@ -16,7 +20,11 @@ import type { Study } from '../study/study.js';
 import { loadStudyDataset } from '../trials/objective.js';
 import { removeTrialWeights, type SaveWeightsPolicy } from '../trials/weights.js';
 import { runSweep, tellHistory, type StopReason, type SweepListener } from './controller.js';
-import { TrialPool } from './pool.js';
+import { MixedExecutor } from './mixed.js';
+import { TrialPool, type TrialExecutor } from './pool.js';
+import type { QueueExecutor } from './queue/queue-executor.js';
+import type { QueueAddress } from './queue/address.js';
+import type { QueueTimings } from './queue/protocol.js';
 
 export interface StudyRunOptions {
   budget: number;
@@ -34,8 +42,14 @@ export interface StudyRunOptions {
   saveWeights?: SaveWeightsPolicy;
   /** CNN trials: the TensorFlow.js engine (default auto). */
   engine?: EngineRequest;
-  /** Told about data problems worth a line (image files skipped, blank images dropped). */
+  /** Told about data problems worth a line (image files skipped, blank images dropped), and queue events. */
   onNotice?: (line: string) => void;
+  /** A distributed sweep: trials also go to `hypersweep worker` processes through this Redis. */
+  queue?: { address: QueueAddress; timings: QueueTimings } | null;
+  /** Trials left running by a killed controller of a distributed sweep, to collect instead of re-running. */
+  adopted?: readonly TrialRecord[];
+  /** Times a trial's params run again after lost workers or hand-backs. */
+  maxRetries?: number;
 }
 
 export async function runStudy(study: Study, options: StudyRunOptions): Promise<StopReason> {
@@ -44,21 +58,31 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
   const sampler = createSampler(spec.sampler, spec.params, spec.direction, study.seed);
   tellHistory(sampler, study);
   replayReports(pruner, study);
-  // Loaded once here, shared with every worker (SharedArrayBuffers, not copies).
   const resultsDir = path.dirname(study.dir);
-  const dataset = spec.objective.kind === 'model' ? await loadStudyDataset(spec, resultsDir, options.onNotice) : null;
   const policy = options.saveWeights ?? 'best';
   const saving = spec.objective.kind === 'model' && policy !== 'none';
-  const pool = new TrialPool(options.workers, {
-    spec,
-    runtime: {
-      device: options.device,
-      threads: options.threadsPerTrial,
-      ...(options.engine ? { engine: options.engine } : {}),
-      weights: saving ? { resultsDir, study: study.name } : null,
-    },
-    dataset,
-  });
+  const queue = options.queue ? await openQueue(study, options, saving) : null;
+  let pool: TrialPool | null = null;
+  try {
+    if (options.workers > 0) {
+      // Loaded once here, shared with every worker (SharedArrayBuffers, not copies).
+      const dataset = spec.objective.kind === 'model' ? await loadStudyDataset(spec, resultsDir, options.onNotice) : null;
+      pool = new TrialPool(options.workers, {
+        spec,
+        runtime: {
+          device: options.device,
+          threads: options.threadsPerTrial,
+          ...(options.engine ? { engine: options.engine } : {}),
+          weights: saving ? { resultsDir, study: study.name } : null,
+        },
+        dataset,
+      });
+    }
+  } catch (err) {
+    await queue?.close();
+    throw err;
+  }
+  const executor: TrialExecutor = queue ? (pool ? new MixedExecutor(pool, options.workers, queue) : queue) : pool!;
   // Under 'best', the weights kept on disk: the study's best finished trial's.
   let keptBest = bestTrial(study.state.trials, spec.direction)?.number ?? null;
   const onFinished = (trial: TrialRecord): void => {
@@ -81,20 +105,62 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
   };
   writeLeaderboard(resultsDir, study.name, study.state);
   try {
-    await pool.prepare();
-    return await runSweep(study, sampler, pool, {
+    await pool?.prepare();
+    if (queue && options.adopted?.length) await queue.prepareAdoption(options.adopted.map((t) => t.number));
+    return await runSweep(study, sampler, executor, {
       budget: options.budget,
       timeSeconds: options.timeSeconds,
       workers: options.workers,
       pruner,
       trialTimeoutSeconds: options.trialTimeoutSeconds ?? null,
       ...(options.retries ? { retries: options.retries } : {}),
+      ...(options.adopted ? { adopted: options.adopted } : {}),
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       listener,
     });
   } finally {
-    await pool.close();
+    await pool?.close();
+    await queue?.close();
   }
+}
+
+/**
+ * Connects the study to its queue. What the workers need to run its trials
+ * goes with it: the space, a module objective's code (checked by hash on the
+ * worker), and what must match for the numbers to agree (version, addon build,
+ * GEMM kernels).
+ */
+async function openQueue(study: Study, options: StudyRunOptions, saving: boolean): Promise<QueueExecutor> {
+  const spec = study.spec;
+  const { QueueExecutor } = await import('./queue/queue-executor.js');
+  const model = spec.objective.kind === 'model';
+  const build = model ? buildInfo() : null;
+  const code =
+    spec.objective.kind === 'module'
+      ? (() => {
+          const source = fs.readFileSync(spec.objective.path);
+          return {
+            module: path.relative(process.cwd(), spec.objective.path),
+            path: spec.objective.path,
+            sha256: createHash('sha256').update(source).digest('hex'),
+            source: source.toString('utf8'),
+          };
+        })()
+      : null;
+  return QueueExecutor.open({
+    address: options.queue!.address,
+    study,
+    resultsDir: path.dirname(study.dir),
+    timings: options.queue!.timings,
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    info: {
+      identity: { version: hypersweepVersion(), build: build?.buildId ?? null, simd: build && options.device === 'cpu' ? build.simd : null },
+      spec: spec as unknown as Record<string, unknown>,
+      code,
+      runtime: { device: options.device, engine: options.engine ?? null, saveWeights: saving },
+    },
+  });
 }
 
 /** Feeds a resumed study's past intermediate values, in journal order, to a pruner that remembers (ASHA). */

@@ -8,6 +8,8 @@ import { parse as parseYamlValue } from 'yaml';
 
 import type { StopReason, SweepListener } from '../../dispatch/controller.js';
 import { planWorkers } from '../../dispatch/plan.js';
+import { DEFAULT_TIMINGS, type QueueTimings } from '../../dispatch/queue/protocol.js';
+import { parseQueueUrl, type QueueAddress } from '../../dispatch/queue/address.js';
 import { reserveLibuvThreads, runStudy } from '../../dispatch/run-study.js';
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
 import { ENGINE_REQUESTS, parseEngineRequest, type EngineRequest } from '../../engine/engine-request.js';
@@ -46,6 +48,9 @@ interface RunOptions {
   trialTimeout?: string;
   time?: string;
   saveWeights: string;
+  queue?: string;
+  lostAfter?: string;
+  maxRetries?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -66,13 +71,16 @@ function addRunOptions(cmd: Command): Command {
     .option('--results <dir>', 'folder holding the studies', 'results')
     .option('--device <device>', 'auto, cpu or cuda (MLP objectives)', 'auto')
     .option('--engine <engine>', `TensorFlow.js engine of CNN objectives: ${ENGINE_REQUESTS.join(', ')}`, 'auto')
-    .option('--workers <w>', 'trials in flight at once, each in a worker thread (default: min(cores, 2) for a model on the cpu, else 1)')
+    .option('--workers <w>', 'trials in flight at once here, each in a worker thread (default: min(cores, 2) for a model on the cpu, else 1; 0 with --queue)')
     .option('--threads-per-trial <t>', 'native threads of each trial (default: cores / workers)')
     .option('--threads <t>', 'same as --threads-per-trial')
     .option('--pruner <type>', `stop hopeless trials early: ${PRUNER_TYPES.join(', ')} (default: the space file's, else none)`)
     .option('--trial-timeout <duration>', 'record a trial running longer than this (e.g. 90s, 5m) failed, and go on')
     .option('--time <duration>', "stop starting trials after this long (e.g. 2h); default: the space file's budget.time")
     .option('--save-weights <policy>', 'which model trials keep their weights in <results>/<study>/trials/<n>/: best, all or none', 'best')
+    .option('--queue <url>', 'distributed sweep: also dispatch trials to `hypersweep worker` processes through this Redis (redis[s]://[user:password@]host:port[/db]; default: $HYPERSWEEP_QUEUE)')
+    .option('--lost-after <duration>', 'distributed sweep: presume a worker lost when its heartbeat stops this long (default 15s)')
+    .option('--max-retries <n>', 'times a trial runs again after its worker was lost or handed it back (default 3)')
     .option('--quiet', 'print only the summary')
     .option('--json', 'print the summary as one JSON object on the last line of stdout');
 }
@@ -119,6 +127,7 @@ async function sweepCommand(file: string, opts: SweepOptions): Promise<number> {
   if (studyExists(opts.results, name) && !opts.forceNew) throw Errors.studyExists(name, opts.results);
   const runtime = runtimeFrom(opts, spec);
   createSampler(spec.sampler, spec.params, spec.direction, seed); // refuse a bad sampler before creating anything
+  await checkQueue(runtime, opts);
 
   fs.mkdirSync(dir, { recursive: true });
   const lock = releaseOnce(await acquireStudyLock(dir, name, onLockLost));
@@ -137,10 +146,14 @@ async function resumeCommand(name: string, opts: RunOptions): Promise<number> {
   const spec = Study.read(opts.results, name).created.spec as StudySpec;
   const runtime = runtimeFrom(opts, spec);
   if (runtime.pruner !== undefined) createPruner(runtime.pruner, spec.direction, spec.file);
+  await checkQueue(runtime, opts);
   const lock = releaseOnce(await acquireStudyLock(dir, name, onLockLost));
   try {
     const study = Study.open(opts.results, name, (message) => process.stderr.write(`hypersweep: warning: ${message}\n`));
-    study.failInterrupted(); // trials a killed controller left running
+    // Trials a killed controller left running: through a queue they may still run (or have
+    // finished) on a worker, and are followed; locally they died with it and run again.
+    const adopted = runtime.queue ? study.state.trials.filter((t) => t.state === 'running') : [];
+    if (!runtime.queue) study.failInterrupted();
     const retries = interruptedNotRetried(study.state.trials);
     const budget =
       opts.trials !== undefined ? parseIntOption('--trials', opts.trials, 1, MAX_TRIALS) : study.spec.budget.trials;
@@ -150,10 +163,11 @@ async function resumeCommand(name: string, opts: RunOptions): Promise<number> {
       out.write(
         `resuming ${name}: ${counts.complete} complete, ${counts.pruned} pruned, ${counts.failed} failed` +
           (retries.length ? `; running again ${retries.length} interrupted trial(s): ${retries.map((t) => t.number).join(', ')}` : '') +
+          (adopted.length ? `; collecting ${adopted.length} trial(s) dispatched before: ${adopted.map((t) => t.number).join(', ')}` : '') +
           '\n',
       );
     }
-    return await drive(study, budget, runtime, retries, opts, lock);
+    return await drive(study, budget, runtime, retries, opts, lock, adopted);
   } catch (err) {
     await lock.release();
     throw err;
@@ -171,6 +185,9 @@ interface Runtime {
   /** --time, else null (the study's budget.time applies). */
   timeSeconds: number | null;
   saveWeights: SaveWeightsPolicy;
+  /** --queue (or HYPERSWEEP_QUEUE): a distributed sweep. */
+  queue: { address: QueueAddress; timings: QueueTimings } | null;
+  maxRetries: number | undefined;
 }
 
 /**
@@ -183,6 +200,18 @@ function interruptedNotRetried(trials: readonly TrialRecord[]): TrialRecord[] {
 }
 
 function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
+  const queueUrl = opts.queue ?? (process.env['HYPERSWEEP_QUEUE'] || undefined);
+  const address = queueUrl === undefined ? null : parseQueueUrl(queueUrl);
+  if (!address) {
+    if (opts.lostAfter !== undefined) throw Errors.queueOptionWithoutQueue('--lost-after');
+    if (opts.maxRetries !== undefined) throw Errors.queueOptionWithoutQueue('--max-retries');
+  }
+  const lostAfterMs =
+    opts.lostAfter === undefined ? DEFAULT_TIMINGS.lostAfterMs : 1000 * parseDurationOption('--lost-after', opts.lostAfter);
+  if (address && lostAfterMs < 3 * DEFAULT_TIMINGS.heartbeatMs) {
+    throw Errors.invalidOption('--lost-after', opts.lostAfter, `at least ${(3 * DEFAULT_TIMINGS.heartbeatMs) / 1000}s (three heartbeats)`);
+  }
+  const localWorkers = opts.workers === undefined ? undefined : parseIntOption('--workers', opts.workers, address ? 0 : 1, 256);
   const device = resolveDevice(parseDeviceRequest(opts.device));
   if (opts.threads !== undefined && opts.threadsPerTrial !== undefined) {
     throw Errors.invalidOption('--threads', opts.threads, 'not given with --threads-per-trial (they are the same option)');
@@ -190,7 +219,7 @@ function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
   const threadsRaw = opts.threadsPerTrial ?? opts.threads;
   const threadsOption = opts.threadsPerTrial !== undefined ? '--threads-per-trial' : '--threads';
   const plan = planWorkers(spec.objective, device, {
-    ...(opts.workers !== undefined ? { workers: parseIntOption('--workers', opts.workers, 1, 256) } : {}),
+    ...(localWorkers !== undefined ? { workers: localWorkers } : address ? { workers: 0 } : {}),
     ...(threadsRaw !== undefined ? { threadsPerTrial: parseIntOption(threadsOption, threadsRaw, 1, MAX_THREADS) } : {}),
   });
   // Before anything starts libuv's thread pool (it is sized once).
@@ -204,7 +233,28 @@ function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
     trialTimeoutSeconds: opts.trialTimeout === undefined ? null : parseDurationOption('--trial-timeout', opts.trialTimeout),
     timeSeconds: opts.time === undefined ? null : parseDurationOption('--time', opts.time),
     saveWeights: parseChoice<SaveWeightsPolicy>('--save-weights', opts.saveWeights, SAVE_WEIGHTS_POLICIES),
+    queue: address ? { address, timings: { ...DEFAULT_TIMINGS, lostAfterMs } } : null,
+    maxRetries: opts.maxRetries === undefined ? undefined : parseIntOption('--max-retries', opts.maxRetries, 0, 100),
   };
+}
+
+/**
+ * A distributed sweep: Redis must answer (and accept the credentials) before
+ * anything is written to the journal. Redis evicting keys would lose jobs.
+ */
+async function checkQueue(runtime: Runtime, opts: RunOptions): Promise<void> {
+  if (!runtime.queue) return;
+  const { checkRedis } = await import('../../dispatch/queue/redis.js');
+  const check = await checkRedis(runtime.queue.address);
+  const out = opts.json ? process.stderr : process.stdout;
+  if (check.maxmemoryPolicy === null) {
+    out.write(`hypersweep: warning: could not read maxmemory-policy of ${runtime.queue.address.shown} (make sure it is noeviction)\n`);
+  } else if (check.maxmemoryPolicy !== 'noeviction') {
+    out.write(
+      `hypersweep: warning: Redis at ${runtime.queue.address.shown} has maxmemory-policy ${check.maxmemoryPolicy}: ` +
+        'under memory pressure it may evict queued trials; set it to noeviction (CONFIG SET maxmemory-policy noeviction)\n',
+    );
+  }
 }
 
 /** `--pruner TYPE`: the space file's options when it names the same type, else the type's defaults. */
@@ -258,6 +308,7 @@ async function drive(
   retries: readonly TrialRecord[],
   opts: RunOptions,
   lock: StudyLock,
+  adopted: readonly TrialRecord[] = [],
 ): Promise<number> {
   // With --json, stdout carries only the final JSON line: progress goes to stderr.
   const out = opts.json ? process.stderr : process.stdout;
@@ -283,7 +334,17 @@ async function drive(
   let reason: StopReason;
   try {
     const timeSeconds = runtime.timeSeconds ?? study.spec.budget.timeSeconds;
-    study.controllerEvent('controller_started', { budget: { trials: budget, time_s: timeSeconds } });
+    study.controllerEvent('controller_started', {
+      budget: { trials: budget, time_s: timeSeconds },
+      ...(runtime.queue ? { queue: runtime.queue.address.shown } : {}),
+    });
+    if (runtime.queue && !opts.quiet) {
+      view.log(
+        `dispatching trials through ${runtime.queue.address.shown}` +
+          (runtime.workers > 0 ? ` and ${runtime.workers} local worker(s)` : '') +
+          `; start workers with: hypersweep worker --queue ${runtime.queue.address.shown}`,
+      );
+    }
     reason = await runStudy(study, {
       budget,
       timeSeconds,
@@ -298,6 +359,9 @@ async function drive(
       saveWeights: runtime.saveWeights,
       engine: runtime.engine,
       onNotice: (line) => view.log(line),
+      queue: runtime.queue,
+      adopted,
+      ...(runtime.maxRetries !== undefined ? { maxRetries: runtime.maxRetries } : {}),
     });
     study.controllerEvent('controller_stopped', { reason });
   } finally {

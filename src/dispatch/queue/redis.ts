@@ -1,0 +1,79 @@
+// Connections to the Redis of a distributed sweep: long-lived ones that
+// reconnect for ever, and a one-shot check that fails fast with one line.
+import { Redis } from 'ioredis';
+
+import { Errors } from '../../errors.js';
+import type { QueueAddress } from './address.js';
+
+export type { QueueAddress } from './address.js';
+
+/**
+ * A long-lived connection: reconnects for ever (1 s, then up to 2 s between
+ * tries), and queues commands while disconnected instead of failing them, as
+ * BullMQ requires (maxRetriesPerRequest: null).
+ */
+export function connect(address: QueueAddress, name: string): Redis {
+  return new Redis({
+    ...address.options,
+    connectionName: name,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(250 * times, 2000),
+    // A partitioned TCP connection can hang for minutes before the kernel gives up: ping it ourselves.
+    keepAlive: 1000,
+  });
+}
+
+export interface RedisCheck {
+  /** maxmemory-policy, or null when the user may not read the config (ACL). */
+  maxmemoryPolicy: string | null;
+  version: string | null;
+}
+
+/**
+ * Connects once, failing fast with one clear line (host and port shown, never
+ * the password): unreachable, refused credentials, TLS trouble. Run before a
+ * sweep writes anything to its journal, and when a worker starts.
+ */
+export async function checkRedis(address: QueueAddress, timeoutMs = 5000): Promise<RedisCheck> {
+  const probe = new Redis({
+    ...address.options,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => {}); // reported through connect()'s rejection
+  try {
+    await probe.connect();
+    await probe.ping();
+    let maxmemoryPolicy: string | null = null;
+    try {
+      const reply = (await probe.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
+      maxmemoryPolicy = reply[1] ?? null;
+    } catch {
+      // CONFIG may be forbidden to this ACL user, or renamed: say we could not check.
+    }
+    const info = await probe.info('server').catch(() => '');
+    const version = /redis_version:(\S+)/.exec(info)?.[1] ?? null;
+    return { maxmemoryPolicy, version };
+  } catch (err) {
+    throw Errors.queueUnreachable(address.shown, explain(err));
+  } finally {
+    probe.disconnect();
+  }
+}
+
+function explain(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string } | null)?.code;
+  if (/WRONGPASS|invalid username-password/i.test(message)) return 'the user name or password was refused';
+  if (/NOAUTH/i.test(message)) return 'Redis requires a password: put it in the URL, redis://:PASSWORD@host:port';
+  if (/NOPERM/i.test(message)) return `the Redis user lacks a permission (${message.split('\n')[0]})`;
+  if (code === 'ECONNREFUSED') return 'connection refused (is redis-server running there?)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
+  if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) return 'no answer (timed out)';
+  // Never echo a message that might quote the URL: ioredis's do not, but keep it to one line.
+  return message.split('\n')[0]!.replace(/\/\/[^/@\s]*@/g, '//***@');
+}
