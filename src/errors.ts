@@ -400,11 +400,6 @@ export const Errors = {
       ...usage,
       hint: 'add --queue redis://HOST:PORT (or set HYPERSWEEP_QUEUE)',
     }),
-  noWorkersAtAll: () =>
-    new HypersweepError('E_NO_WORKERS', '--workers 0 without --queue: no trial could ever run', {
-      ...usage,
-      hint: 'give --workers 1 or more, or --queue URL and start `hypersweep worker` processes',
-    }),
 } as const;
 
 export type ErrorFactories = typeof Errors;

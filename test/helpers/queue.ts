@@ -69,8 +69,10 @@ export function journalEvents(results: string, study: string): JournalLine[] {
   return fs.existsSync(file) ? readJournal(file).events : [];
 }
 
-export function studyState(results: string, study: string): StudyState {
-  return foldJournal(journalEvents(results, study));
+/** The study's state from its journal; no trials yet while the journal does not exist. */
+export function studyState(results: string, study: string): Pick<StudyState, 'trials'> {
+  const events = journalEvents(results, study);
+  return events.length ? foldJournal(events) : { trials: [] };
 }
 
 export async function until(condition: () => boolean, timeoutMs: number, what = 'a condition'): Promise<void> {

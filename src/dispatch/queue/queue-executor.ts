@@ -418,9 +418,13 @@ export class QueueExecutor implements TrialExecutor {
     const ids = await this.cmd.smembers(keys.workers);
     const raw = ids.length ? await this.cmd.mget(ids.map((id) => keys.worker(id))) : [];
     const now = Date.now();
+    const expired: string[] = [];
     ids.forEach((id, i) => {
       const text = raw[i];
-      if (!text) return;
+      if (!text) {
+        if (!this.workers.has(id)) expired.push(id); // a worker long gone: its key expired
+        return;
+      }
       const parsed = heartbeatSchema.safeParse(safeJson(text));
       if (!parsed.success) return;
       const beat = parsed.data;
@@ -434,6 +438,7 @@ export class QueueExecutor implements TrialExecutor {
         seen.serves = serves;
       }
     });
+    if (expired.length) await this.cmd.srem(keys.workers, ...expired);
     for (const [id, seen] of this.workers) {
       const worker = { name: seen.beat.name, host: seen.beat.host, pid: seen.beat.pid, slots: seen.beat.slots };
       if (seen.serves && seen.beat.state === 'serving' && !seen.journalled && now - seen.lastMoved < this.options.timings.lostAfterMs) {
@@ -443,6 +448,7 @@ export class QueueExecutor implements TrialExecutor {
       }
       if (seen.beat.state === 'gone') {
         this.workers.delete(id);
+        await this.cmd.srem(keys.workers, id);
         if (seen.journalled) this.options.study.workerEvent('worker_left', worker, 'stopped');
         continue;
       }

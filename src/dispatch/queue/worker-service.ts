@@ -67,6 +67,9 @@ export interface WorkerServiceOptions {
   log: (line: string) => void;
 }
 
+/** How long a trial waits for the answer to a report before it goes on (an answer normally takes a millisecond). */
+const ANSWER_WAIT_MS = 5_000;
+
 /** A trial running here. */
 interface Running {
   study: string;
@@ -104,6 +107,8 @@ export class WorkerService {
   private readonly servers = new Map<string, StudyServer>();
   private readonly running = new Map<string, Running>();
   private readonly outbox = new Map<string, Outgoing>();
+  /** Studies whose controller left a report unanswered for ANSWER_WAIT_MS (down, or Redis away). */
+  private readonly silent = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly scratch: string;
   private readonly heartbeatMs: number;
@@ -402,12 +407,31 @@ export class WorkerService {
     void server.bull?.close().catch(() => {});
   }
 
-  /** Sends a report and resolves with the controller's prune decision. */
+  /**
+   * Sends a report and resolves with the controller's prune decision, or with
+   * "go on" when none comes in time (the controller is down or Redis is
+   * away): a trial never waits on a controller that is not there. The report
+   * stays in the inbox and is journalled when a controller reads it.
+   */
   private report(run: Running, step: number, value: number): Promise<boolean> {
     const seq = ++run.seq;
+    const post = () => this.post(run.study, { t: 'report', trial: run.trial, seq, step, value, worker: this.ref.id }).catch(() => {});
+    if (this.silent.has(run.study)) {
+      // Its controller did not answer lately: go on at once, until it answers again.
+      void post();
+      return Promise.resolve(false);
+    }
     return new Promise<boolean>((resolve) => {
-      run.answers.set(seq, resolve);
-      void this.post(run.study, { t: 'report', trial: run.trial, seq, step, value, worker: this.ref.id }).catch(() => {});
+      const timer = setTimeout(() => {
+        run.answers.delete(seq);
+        this.silent.add(run.study);
+        resolve(false);
+      }, ANSWER_WAIT_MS);
+      run.answers.set(seq, (prune) => {
+        clearTimeout(timer);
+        resolve(prune);
+      });
+      void post();
     });
   }
 
@@ -495,6 +519,7 @@ export class WorkerService {
     const key = `${message.study}/${message.trial}`;
     switch (message.t) {
       case 'answer': {
+        this.silent.delete(message.study);
         const run = this.running.get(key);
         const answer = run?.answers.get(message.seq);
         if (run && answer) {
@@ -569,8 +594,8 @@ export class WorkerService {
     this.state = 'gone';
     await this.cmd
       .multi()
+      // Left in the set with state 'gone' so that controllers see it leave; they remove it from the set.
       .set(keys.worker(this.ref.id), JSON.stringify({ ...this.ref, beat: ++this.beat, slots: 0, studies: null, running: [], state: 'gone', version: hypersweepVersion() }), 'PX', 10_000)
-      .srem(keys.workers, this.ref.id)
       .del(keys.workerInbox(this.ref.id))
       .exec()
       .catch(() => {});
