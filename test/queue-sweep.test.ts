@@ -70,6 +70,14 @@ describe('distributed sweep', () => {
     const started = events.find((e) => e.event === 'controller_started') as { queue?: string };
     expect(started.queue).toBe('redis://127.0.0.1:6379');
     expect(await studyKeys(URL, study)).toEqual([]);
+
+    // status names the queue and the workers that served the study.
+    const status = runCli(['status', study, '--results', results, '--json']);
+    const s = lastJsonLine(status.stdout) as { queue: string; workers: Array<{ name: string; connected: boolean; reason: string }> };
+    expect(s.queue).toBe('redis://127.0.0.1:6379');
+    expect(s.workers.map((w) => w.name).sort()).toEqual(['alpha', 'beta']);
+    expect(s.workers.every((w) => !w.connected && w.reason === 'controller stopped')).toBe(true);
+    expect(runCli(['status', study, '--results', results]).stdout).toMatch(/^workers +(alpha|beta) \(.*, pid \d+, 1 slot\): gone \(controller stopped\)$/m);
   });
 
   it('trains MLP trials remotely: the best weights come back to the controller and repro repeats the trial bit for bit', async () => {

@@ -77,7 +77,7 @@ class Progress {
     this.onFinished(t);
     const value = t.value === null ? '' : ` ${this.study.spec.metric}=${num(t.value)}`;
     return (
-      `[${this.done()}/${this.budget}] trial ${t.number} ${t.state}${value}${t.error ? ` (${t.error})` : ''}  ${formatParams(t.params)}` +
+      `[${this.done()}/${this.budget}] trial ${t.number}${placement(t)} ${t.state}${value}${t.error ? ` (${t.error})` : ''}  ${formatParams(t.params)}` +
       `  | ${this.best()}  eta ${this.eta()}`
     );
   }
@@ -90,7 +90,7 @@ class Progress {
       const step = epochs === null ? `step ${latest.step}` : `epoch ${latest.step}/${epochs}`;
       where = `${step}  ${this.study.spec.metric} ${num(latest.value)}`;
     } else if (epochs !== null) where = `epoch 0/${epochs}`;
-    return `  trial ${t.number}  ${where}  ${formatParams(t.params)}`;
+    return `  trial ${t.number}${placement(t)}  ${where}  ${formatParams(t.params)}`;
   }
 
   summaryLine(): string {
@@ -99,8 +99,10 @@ class Progress {
       if (t.state === 'pruned') counts.pruned++;
       else if (t.state === 'failed' && countsTowardBudget(t)) counts.failed++;
     }
+    const workers = this.study.state.workers.filter((w) => w.connected);
+    const remote = workers.length ? ` | ${workers.length} worker${workers.length === 1 ? '' : 's'} (${workers.reduce((n, w) => n + w.slots, 0)} slots)` : '';
     return (
-      `[${this.done()}/${this.budget}] ${counts.pruned} pruned, ${counts.failed} failed | ${this.best()} | ` +
+      `[${this.done()}/${this.budget}] ${counts.pruned} pruned, ${counts.failed} failed${remote} | ${this.best()} | ` +
       `elapsed ${formatDuration(this.elapsed())} | eta ${this.eta()}`
     );
   }
@@ -129,6 +131,10 @@ class LiveView implements SweepView {
 
   trialStarted(t: TrialRecord): void {
     this.running.set(t.number, t);
+    this.schedule();
+  }
+
+  trialAssigned(): void {
     this.schedule();
   }
 
@@ -187,6 +193,12 @@ class LiveView implements SweepView {
     this.stream.write(`${this.clear()}${text}\n`);
     this.drawn = lines.length;
   }
+}
+
+/** Where a trial of a distributed sweep runs: ' on <worker>', or ' queued' until a worker takes it; '' locally. */
+function placement(t: TrialRecord): string {
+  if (t.host !== null) return ` on ${t.worker}`;
+  return t.worker === 'queue' ? ' queued' : '';
 }
 
 function epochsOf(study: Study, t: TrialRecord): number | null {

@@ -31,6 +31,10 @@ export interface StudyStatus {
   /** Seconds from the first event of the journal to its last. */
   elapsed_s: number;
   controller: { active: boolean; holder: LockHolder | null };
+  /** A distributed sweep's Redis (without credentials), from the last controller's start; null for a local sweep. */
+  queue: string | null;
+  /** Worker processes of a distributed sweep: connected ones first, each with the trials it runs now. */
+  workers: Array<{ name: string; host: string; pid: number; slots: number; connected: boolean; since: string; reason: string | null; running: number[] }>;
   hypersweep_version: string;
   journal: string;
 }
@@ -48,6 +52,14 @@ function budgetOf(events: readonly JournalLine[], state: StudyState): StudyStatu
   }
   const spec = state.created.spec as { budget?: { trials?: number; timeSeconds?: number | null } } | null;
   return { trials: spec?.budget?.trials ?? 0, time_s: spec?.budget?.timeSeconds ?? null, source: 'space file' };
+}
+
+function queueOf(events: readonly JournalLine[]): string | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.event === 'controller_started') return e.queue ?? null;
+  }
+  return null;
 }
 
 export async function studyStatus(resultsDir: string, name: string): Promise<StudyStatus> {
@@ -74,6 +86,13 @@ export async function studyStatus(resultsDir: string, name: string): Promise<Stu
     last_event: last.time,
     elapsed_s: (Date.parse(last.time) - Date.parse(created.time)) / 1000,
     controller: { active, holder: active ? readLockHolder(dir) : null },
+    queue: queueOf(events),
+    workers: state.workers
+      .map((w) => ({
+        ...w,
+        running: state.trials.filter((t) => t.state === 'running' && t.worker === w.name && t.pid === w.pid).map((t) => t.number),
+      }))
+      .sort((a, b) => Number(b.connected) - Number(a.connected)),
     hypersweep_version: created.hypersweep_version,
     journal: file,
   };
@@ -101,6 +120,12 @@ export function formatStatus(s: StudyStatus, fmtDuration: (seconds: number) => s
     `best        ${best}`,
     `elapsed     ${fmtDuration(s.elapsed_s)} (${s.created} → ${s.last_event})`,
     `controller  ${controller}`,
+    ...(s.queue ? [`queue       ${s.queue}`] : []),
+    ...s.workers.map(
+      (w, i) =>
+        `${i === 0 ? 'workers    ' : '           '} ${w.name} (${w.host}, pid ${w.pid}, ${w.slots} slot${w.slots === 1 ? '' : 's'}): ` +
+        (w.connected ? (w.running.length ? `running trial ${w.running.join(', ')}` : 'idle') : `gone (${w.reason ?? 'no heartbeat'})`),
+    ),
     `journal     ${s.journal}`,
   ].join('\n') + '\n';
 }

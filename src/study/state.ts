@@ -7,6 +7,7 @@ import type {
   TrialFinishedEvent,
   TrialStartedEvent,
   TrialState,
+  WorkerEvent,
 } from './events.js';
 
 export interface TrialRecord {
@@ -38,6 +39,21 @@ export interface StudyState {
   trials: TrialRecord[];
   /** The number the next trial gets. */
   nextNumber: number;
+  /** Worker processes of a distributed sweep, as the last controller saw them come and go. */
+  workers: WorkerState[];
+}
+
+/** A `hypersweep worker` that served the study (journalled from its heartbeats). */
+export interface WorkerState {
+  name: string;
+  host: string;
+  pid: number;
+  slots: number;
+  connected: boolean;
+  /** When it joined, or left / was lost. */
+  since: string;
+  /** Why it is no longer connected. */
+  reason: string | null;
 }
 
 export function foldJournal(events: readonly JournalLine[]): StudyState {
@@ -47,9 +63,20 @@ export function foldJournal(events: readonly JournalLine[]): StudyState {
   }
   const byNumber = new Map<number, TrialRecord>();
   const trials: TrialRecord[] = [];
+  const workers: WorkerState[] = [];
   let nextNumber = 0;
   for (const e of events) {
     switch (e.event) {
+      case 'worker_joined':
+      case 'worker_left':
+      case 'worker_lost':
+        applyWorkerEvent(workers, e);
+        break;
+      case 'controller_started':
+      case 'controller_stopped':
+        // Workers are seen by a running controller only: they join again under the next one.
+        for (const w of workers) if (w.connected) Object.assign(w, { connected: false, since: e.time, reason: `controller ${e.event === 'controller_started' ? 'restarted' : 'stopped'}` });
+        break;
       case 'trial_started': {
         const record = startedRecord(e);
         byNumber.set(e.trial, record);
@@ -76,7 +103,20 @@ export function foldJournal(events: readonly JournalLine[]): StudyState {
         break;
     }
   }
-  return { created: first, trials, nextNumber };
+  return { created: first, trials, nextNumber, workers };
+}
+
+/** Folds a worker_joined / worker_left / worker_lost event into the list of workers. */
+export function applyWorkerEvent(workers: WorkerState[], e: WorkerEvent & { time: string }): void {
+  let w = workers.find((x) => x.name === e.worker && x.host === e.host && x.pid === e.pid);
+  if (!w) {
+    w = { name: e.worker, host: e.host, pid: e.pid, slots: e.slots, connected: false, since: e.time, reason: null };
+    workers.push(w);
+  }
+  w.connected = e.event === 'worker_joined';
+  w.since = e.time;
+  w.reason = e.event === 'worker_joined' ? null : `${e.event === 'worker_lost' ? 'lost' : 'left'}${e.reason ? `: ${e.reason}` : ''}`;
+  if (e.event === 'worker_joined') w.slots = e.slots;
 }
 
 /** The record of a trial that has just started. */

@@ -19,7 +19,7 @@ import {
 } from './events.js';
 import { readJournal } from './journal-reader.js';
 import { JournalWriter } from './journal-writer.js';
-import { applyAssigned, applyFinished, foldJournal, startedRecord, type StudyState, type TrialRecord } from './state.js';
+import { applyAssigned, applyFinished, applyWorkerEvent, foldJournal, startedRecord, type StudyState, type TrialRecord } from './state.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 /** Why a trial that was running when its controller stopped is recorded failed. */
@@ -181,7 +181,9 @@ export class Study {
     worker: { name: string; host: string; pid: number; slots: number },
     reason?: string,
   ): void {
-    this.writer.append({ event: kind, worker: worker.name, host: worker.host, pid: worker.pid, slots: worker.slots, ...(reason ? { reason } : {}) });
+    const event: WorkerEvent = { event: kind, worker: worker.name, host: worker.host, pid: worker.pid, slots: worker.slots, ...(reason ? { reason } : {}) };
+    this.writer.append(event);
+    applyWorkerEvent(this.state.workers, { ...event, time: new Date().toISOString() });
   }
 
   /**
@@ -199,6 +201,8 @@ export class Study {
     extra: { reason?: string; budget?: { trials: number; time_s: number | null }; queue?: string } = {},
   ): void {
     this.writer.append({ event: kind, pid: process.pid, host: os.hostname(), ...extra });
+    const reason = kind === 'controller_started' ? 'controller restarted' : 'controller stopped';
+    for (const w of this.state.workers) if (w.connected) Object.assign(w, { connected: false, reason });
   }
 
   close(): void {
