@@ -64,6 +64,17 @@ describe('sweep and resume', () => {
     expect(again.stderr).toMatch(/study "slow" already exists .*hypersweep resume slow/);
   });
 
+  it('--force-new keeps the old study beside and holds the lock for a sweep longer than its refresh period', () => {
+    expect(runCli(['sweep', SPACE, '--results', results, '--trials', '2']).code).toBe(0);
+    // 3 trials of ~1.2 s: the lock is refreshed (every 2 s) after the old study was moved aside.
+    const again = runCli(['sweep', SPACE, '--results', results, '--trials', '3', '--force-new'], { SLOW_MS: '1200' });
+    expect(again.code, again.stderr).toBe(0);
+    expect(trialsOf('slow')).toHaveLength(3);
+    const aside = fs.readdirSync(results).filter((d) => d.startsWith('slow.old-'));
+    expect(aside).toHaveLength(1);
+    expect(foldJournal(readJournal(path.join(results, aside[0]!, 'journal.jsonl')).events).trials).toHaveLength(2);
+  });
+
   it('a stopped-then-resumed study suggests exactly what an uninterrupted one does', () => {
     expect(runCli(['sweep', SPACE, '--results', results, '--study', 'whole', '--trials', '14']).code).toBe(0);
     expect(runCli(['sweep', SPACE, '--results', results, '--study', 'split', '--trials', '9']).code).toBe(0);

@@ -22,6 +22,8 @@ import { JournalWriter } from './journal-writer.js';
 import { applyAssigned, applyFinished, applyWorkerEvent, foldJournal, startedRecord, type StudyState, type TrialRecord } from './state.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
+/** The study lock's files (src/study/lock.ts): they stay when --force-new moves an old study aside. */
+const LOCK_ENTRIES = new Set(['journal.jsonl.lock', 'lock.json']);
 /** Why a trial that was running when its controller stopped is recorded failed. */
 export const INTERRUPTED = 'interrupted';
 
@@ -71,8 +73,14 @@ export class Study {
     const file = path.join(dir, JOURNAL_FILE);
     if (fs.existsSync(file)) {
       if (!options.forceNew) throw Errors.studyExists(name, resultsDir);
-      // Never delete a journal: keep the old study beside, under a dated name.
-      fs.renameSync(dir, `${dir}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      // Never delete a journal: keep the old study beside, under a dated name. The caller holds
+      // the study's lock inside this folder: the lock stays, everything else moves.
+      const aside = `${dir}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      fs.mkdirSync(aside);
+      for (const entry of fs.readdirSync(dir)) {
+        if (LOCK_ENTRIES.has(entry)) continue;
+        fs.renameSync(path.join(dir, entry), path.join(aside, entry));
+      }
     }
     const writer = new JournalWriter(file);
     writer.append({
