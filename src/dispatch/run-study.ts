@@ -140,8 +140,10 @@ async function openQueue(study: Study, options: StudyRunOptions, saving: boolean
     spec.objective.kind === 'module'
       ? (() => {
           const source = fs.readFileSync(spec.objective.path);
+          // Where a worker's --code-root finds it: relative to this working folder when inside it.
+          const relative = path.relative(process.cwd(), spec.objective.path);
           return {
-            module: path.relative(process.cwd(), spec.objective.path),
+            module: relative.startsWith('..') || path.isAbsolute(relative) ? spec.objective.module : relative,
             path: spec.objective.path,
             sha256: createHash('sha256').update(source).digest('hex'),
             source: source.toString('utf8'),
