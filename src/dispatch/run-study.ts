@@ -14,7 +14,7 @@ import type { Pruner, PrunerReport } from '../pruners/pruner.js';
 import { createSampler } from '../samplers/sampler.js';
 import type { PrunerSpec } from '../space/spec.js';
 import { readJournal } from '../study/journal-reader.js';
-import { writeLeaderboard } from '../study/leaderboard.js';
+import { LeaderboardWriter } from '../study/leaderboard-writer.js';
 import { bestTrial, type TrialRecord } from '../study/state.js';
 import type { Study } from '../study/study.js';
 import { loadStudyDataset } from '../trials/objective.js';
@@ -85,9 +85,10 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
   const executor: TrialExecutor = queue ? (pool ? new MixedExecutor(pool, options.workers, queue) : queue) : pool!;
   // Under 'best', the weights kept on disk: the study's best finished trial's.
   let keptBest = bestTrial(study.state.trials, spec.direction)?.number ?? null;
+  const leaderboard = new LeaderboardWriter(resultsDir, study.name, study.state);
   const onFinished = (trial: TrialRecord): void => {
-    // The ranked view beside the journal, rewritten after every finished trial.
-    writeLeaderboard(resultsDir, study.name, study.state);
+    // The ranked view beside the journal: rewritten at most once a second during the sweep, exact at its end.
+    leaderboard.markDirty();
     if (!saving || policy !== 'best') return;
     const best = bestTrial(study.state.trials, spec.direction)?.number ?? null;
     if (best !== trial.number) removeTrialWeights(resultsDir, study.name, trial.number);
@@ -103,7 +104,7 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
       outer?.trialFinished?.(trial);
     },
   };
-  writeLeaderboard(resultsDir, study.name, study.state);
+  leaderboard.markDirty();
   try {
     await pool?.prepare();
     if (queue && options.adopted?.length) await queue.prepareAdoption(options.adopted.map((t) => t.number));
@@ -122,6 +123,7 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
   } finally {
     await pool?.close();
     await queue?.close();
+    leaderboard.flush();
   }
 }
 
