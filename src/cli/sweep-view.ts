@@ -54,7 +54,7 @@ class Progress {
   }
 
   done(): number {
-    return this.study.state.trials.filter((t) => t.state !== 'running' && countsTowardBudget(t)).length;
+    return this.study.done;
   }
 
   elapsed(): number {

@@ -12,7 +12,7 @@ import { deriveTrialSeed } from '../samplers/rng.js';
 import type { Sampler, TrialSnapshot } from '../samplers/sampler.js';
 import type { Params } from '../study/events.js';
 import type { TrialRecord } from '../study/state.js';
-import { countsTowardBudget, INTERRUPTED, type Study } from '../study/study.js';
+import { INTERRUPTED, type Study } from '../study/study.js';
 import { rebuildError, TrialRequeued, type TrialControl, type TrialExecutor } from './pool.js';
 import type { TrialResult } from './protocol.js';
 
@@ -55,7 +55,7 @@ export interface SweepOptions {
 export type StopReason = 'budget' | 'time' | 'interrupted' | 'exhausted';
 
 export function countedTrials(study: Study): number {
-  return study.state.trials.filter(countsTowardBudget).length;
+  return study.counted;
 }
 
 /** Replays the journal's finished trials into a fresh sampler (resume). */

@@ -43,12 +43,34 @@ export interface StudyWarnings {
 }
 
 export class Study {
+  /** Trials by number, and how many count toward the budget (running ones included): kept as events are
+   * appended, so that the controller's per-trial work does not grow with the study. */
+  private readonly byNumber = new Map<number, TrialRecord>();
+  private countedTrials = 0;
+  private runningTrials = 0;
+
   private constructor(
     readonly name: string,
     readonly dir: string,
     readonly state: StudyState,
     private readonly writer: JournalWriter,
-  ) {}
+  ) {
+    for (const t of state.trials) {
+      this.byNumber.set(t.number, t);
+      if (countsTowardBudget(t)) this.countedTrials++;
+      if (t.state === 'running') this.runningTrials++;
+    }
+  }
+
+  /** Trials that count toward the budget, running ones included (interrupted and requeued ones do not). */
+  get counted(): number {
+    return this.countedTrials;
+  }
+
+  /** Finished trials that count toward the budget. */
+  get done(): number {
+    return this.countedTrials - this.runningTrials;
+  }
 
   get spec(): StudySpec {
     return this.state.created.spec as StudySpec;
@@ -121,7 +143,7 @@ export class Study {
   }
 
   trial(number: number): TrialRecord | undefined {
-    return this.state.trials.find((t) => t.number === number);
+    return this.byNumber.get(number);
   }
 
   startTrial(params: Params, seed: number, worker: string, retryOf: number | null = null): TrialRecord {
@@ -136,6 +158,9 @@ export class Study {
     this.writer.append(event);
     const record = startedRecord({ ...event, time: new Date().toISOString() });
     this.state.trials.push(record);
+    this.byNumber.set(record.number, record);
+    this.countedTrials++;
+    this.runningTrials++;
     this.state.nextNumber++;
     return record;
   }
@@ -168,6 +193,8 @@ export class Study {
     };
     this.writer.append(event);
     applyFinished(record, { ...event, time: new Date().toISOString() });
+    this.runningTrials--;
+    if (!countsTowardBudget(record)) this.countedTrials--;
     return record;
   }
 
