@@ -98,6 +98,7 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
   const outer = options.listener;
   const listener: SweepListener = {
     trialStarted: (trial) => outer?.trialStarted?.(trial),
+    trialAssigned: (trial) => outer?.trialAssigned?.(trial),
     intermediate: (trial, step, value, prune) => outer?.intermediate?.(trial, step, value, prune),
     trialFinished: (trial) => {
       onFinished(trial);

@@ -288,6 +288,7 @@ function announceEngine(view: SweepView): SweepListener {
   let announced = false;
   return {
     trialStarted: (t) => view.trialStarted?.(t),
+    trialAssigned: (t) => view.trialAssigned?.(t),
     intermediate: (t, step, value, prune) => view.intermediate?.(t, step, value, prune),
     trialFinished: (t) => {
       const engine = t.metrics['engine'];
