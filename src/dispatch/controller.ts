@@ -108,6 +108,15 @@ export async function runSweep(
     return null;
   };
 
+  // One pending wake-up at a time (not one per loop turn): resolved when the executor's capacity changes.
+  let wake: Promise<void> | null = null;
+  const capacityWake = (): Promise<void> => {
+    wake ??= executor.capacityChanged!().then(() => {
+      wake = null;
+    });
+    return wake;
+  };
+
   const freeSlot = (): number => {
     let slot = 0;
     while (busySlots.has(slot)) slot++;
@@ -252,12 +261,12 @@ export async function runSweep(
       if (running.size === 0) {
         // Nothing to wait for: either asking stopped, or no capacity at all (a queue with no worker yet).
         if (stoppedAsking !== null || !executor.capacityChanged) break;
-        await Promise.race([executor.capacityChanged(), abortedPromise(options.signal)]);
+        await Promise.race([capacityWake(), abortedPromise(options.signal)]);
         if (options.signal?.aborted && stoppedAsking === null) stoppedAsking = 'interrupted';
         continue;
       }
       const waits: Array<Promise<unknown>> = [...running.values()].map((t) => t.done);
-      if (executor.capacityChanged && stoppedAsking === null) waits.push(executor.capacityChanged());
+      if (executor.capacityChanged && stoppedAsking === null) waits.push(capacityWake());
       await Promise.race(waits);
       if (fatal) stopAll();
     }
