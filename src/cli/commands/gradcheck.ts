@@ -16,7 +16,6 @@ import { DATASET_NAMES, datasetFiles, loadDatasetFiles, parseDatasetName, TRAIN_
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
 import { DTYPES } from '../../engine/native.js';
 import { Errors } from '../../errors.js';
-import { renderLinePlot } from '../../report/svg-plot.js';
 import { GRADCHECK_NS, runGradcheck, type GradcheckResult } from '../../trials/mlp/gradcheck.js';
 import { MAX_EPOCHS, MLP_PARAM_NAMES, type MlpParams } from '../../trials/mlp/params.js';
 import { appendRecord, GRADCHECK_FILE, provenance } from '../../trials/record.js';
@@ -108,7 +107,8 @@ function loadFromTrial(ref: string, resultsDir: string): FromTrial {
   };
 }
 
-function plot(result: GradcheckResult, from: FromTrial | null): string {
+async function plot(result: GradcheckResult, from: FromTrial | null): Promise<string> {
+  const { renderLinePlot } = await import('../../report/svg-plot.js'); // the report code loads only here
   const points = result.results.map((r) => [r.N, r.max_abs_diff] as const);
   const first = points[0];
   // Central differences have truncation error O(eps^2) = O(1/N^2): a guide line through the first point.
@@ -197,7 +197,7 @@ async function gradcheckCommand(opts: GradcheckOptions, given: (option: string) 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const plotFile = join(opts.results, `gradcheck-${stamp}.svg`);
   try {
-    await writeFile(plotFile, plot(result, from));
+    await writeFile(plotFile, await plot(result, from));
   } catch (error) {
     throw Errors.resultsUnwritable(plotFile, error);
   }

@@ -5,10 +5,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 
 import { Errors } from '../../errors.js';
-import { writeFileAtomic } from '../../study/leaderboard.js';
-import { isStudyLocked } from '../../study/lock.js';
-import { Study, studyDir } from '../../study/study.js';
-import { buildStudyReport } from '../../report/study-report.js';
 import { hypersweepVersion } from '../../trials/record.js';
 
 interface ReportOptions {
@@ -24,6 +20,13 @@ export function registerReportCommand(program: Command): void {
     .option('--out <file>', 'the HTML file to write (default: <results>/<study>/report.html)')
     .option('--results <dir>', 'folder holding the studies', 'results')
     .action(async (study: string, opts: ReportOptions) => {
+      // The report code loads only when the command runs (start-up of every other command).
+      const [{ writeFileAtomic }, { isStudyLocked }, { Study, studyDir }, { buildStudyReport }] = await Promise.all([
+        import('../../study/leaderboard.js'),
+        import('../../study/lock.js'),
+        import('../../study/study.js'),
+        import('../../report/study-report.js'),
+      ]);
       const state = Study.read(opts.results, study);
       const html = buildStudyReport(study, state, {
         generated: new Date(),

@@ -1,8 +1,6 @@
 // `hypersweep status <study>`: where a study stands (see report/status.ts).
 import type { Command } from 'commander';
 
-import { formatDuration } from '../../report/leaderboard-format.js';
-import { formatStatus, studyStatus } from '../../report/status.js';
 import { printJsonLine } from '../output.js';
 
 interface StatusOptions {
@@ -18,6 +16,11 @@ export function registerStatusCommand(program: Command): void {
     .option('--results <dir>', 'folder holding the studies', 'results')
     .option('--json', 'print the status as one JSON object')
     .action(async (study: string, opts: StatusOptions) => {
+      // The report code loads only when the command runs (start-up of every other command).
+      const [{ formatDuration }, { formatStatus, studyStatus }] = await Promise.all([
+        import('../../report/leaderboard-format.js'),
+        import('../../report/status.js'),
+      ]);
       const status = await studyStatus(opts.results, study);
       if (opts.json) printJsonLine(status);
       else process.stdout.write(formatStatus(status, formatDuration));
