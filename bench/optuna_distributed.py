@@ -23,6 +23,14 @@ Storages:
             a schema `hs_bench_<random>` in the URL's database is used instead (search_path) and
             dropped at the end.
 
+Split: by default the processes draw the N trials from one shared budget, one at a time (a
+counter in shared memory, outside Optuna: a process takes a ticket before its first trial and
+another in a callback after each, calling study.stop() when none is left), so exactly N trials
+run and a process the scheduler favours runs more, as with a shared queue; the last process ends
+at most one trial after the others. `--split even` gives each process its N/P trials
+(optimize(n_trials=N/P), as the Optuna tutorial launches processes): then the run lasts as long
+as the slowest process, which on a loaded machine can be 10-25 s after the first.
+
 Timing: every process builds its storage, loads the study and builds its sampler, then waits at a
 barrier; `seconds` runs from the barrier to the moment the last process finishes its optimize()
 (`trials_per_s` = trials / seconds). `wall_s` is the whole run from starting the processes (fresh
@@ -172,7 +180,16 @@ class PostgresRun:
 
 
 # ------------------------------------------------------------------------------- workers
-def worker(index, spec, study_name, n_trials, seed, barrier, results):
+def take_ticket(tickets):
+    with tickets.get_lock():
+        if tickets.value <= 0:
+            return False
+        tickets.value -= 1
+        return True
+
+
+def worker(index, spec, study_name, n_trials, tickets, seed, barrier, results):
+    """n_trials: this process's share (--split even); or None, and then tickets: the shared budget."""
     try:
         quiet()
         import optuna
@@ -180,11 +197,21 @@ def worker(index, spec, study_name, n_trials, seed, barrier, results):
         storage = make_storage(spec)
         sampler = optuna.samplers.TPESampler(seed=seed)
         study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
+        done = [0]
+
+        def next_ticket(study, _trial):
+            done[0] += 1
+            if n_trials is None and not take_ticket(tickets):
+                study.stop()
+
         barrier.wait()
         started = time.perf_counter()
-        study.optimize(objective, n_trials=n_trials)
+        if n_trials is not None:
+            study.optimize(objective, n_trials=n_trials, callbacks=[next_ticket])
+        elif take_ticket(tickets):
+            study.optimize(objective, callbacks=[next_ticket])  # until next_ticket finds none left
         finished = time.perf_counter()
-        results.put({"index": index, "started": started, "finished": finished, "trials": n_trials})
+        results.put({"index": index, "started": started, "finished": finished, "trials": done[0]})
     except BaseException:  # noqa: BLE001 -- reported to the parent, which fails the run
         barrier.abort()
         results.put({"index": index, "error": traceback.format_exc()})
@@ -202,11 +229,15 @@ def one_run(args, run, repetition):
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(args.processes + 1)
     results = ctx.Queue()
-    quotas = [args.trials // args.processes + (1 if i < args.trials % args.processes else 0) for i in range(args.processes)]
+    if args.split == "even":
+        quotas = [args.trials // args.processes + (1 if i < args.trials % args.processes else 0) for i in range(args.processes)]
+    else:
+        quotas = [None] * args.processes
+    tickets = ctx.Value("l", args.trials)
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     procs = [
-        ctx.Process(target=worker, args=(i, spec, study_name, quotas[i], args.seed + 1000 * repetition + i, barrier, results))
+        ctx.Process(target=worker, args=(i, spec, study_name, quotas[i], tickets, args.seed + 1000 * repetition + i, barrier, results))
         for i in range(args.processes)
     ]
     for p in procs:
@@ -253,6 +284,7 @@ def one_run(args, run, repetition):
         "backend": "JournalStorage(JournalRedisStorage)" if args.storage == "redis" else "RDBStorage(postgresql+psycopg2)",
         "trials": args.trials,
         "processes": args.processes,
+        "split": args.split,
         "repetition": repetition,
         "seconds": round(seconds, 3),
         "trials_per_s": round(args.trials / seconds, 2),
@@ -260,6 +292,7 @@ def one_run(args, run, repetition):
         "startup_s": round(t_barrier - t0, 3),
         # finish spread: how long the first finished process waited on the last one
         "finish_spread_s": round(end - min(r["finished"] for r in got), 3),
+        "per_process": sorted(r["trials"] for r in got),
         "complete": complete,
         "in_study": len(trials),
         "best": best,
@@ -276,6 +309,13 @@ def main():
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh study (one JSON line each)")
+    parser.add_argument(
+        "--split",
+        choices=["shared", "even"],
+        default="shared",
+        help="shared: one budget of N trials the processes draw from, one trial at a time (a process that is "
+        "scheduled more runs more); even: each process runs N/P trials, optimize(n_trials=N/P)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="TPESampler seed of process 0 (process i: seed + i)")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="server and database to connect to (the run uses its own database)")

@@ -17,6 +17,12 @@ export interface OptunaDistributedOptions {
   /** Trials in all, split between the processes so that exactly this many run. */
   trials: number;
   processes: number;
+  /**
+   * shared (default): the processes draw the trials one at a time from one budget of `trials`
+   * (a process the scheduler favours runs more, as with a shared queue); even: each runs
+   * trials/processes, optimize(n_trials=...) as in Optuna's tutorial, so the slowest one sets the end.
+   */
+  split?: 'shared' | 'even';
   /** Runs, each on a fresh study (and fresh key prefix / database); the result is the fastest. Default 1. */
   repeat?: number;
   /** Default /usr/bin/python3 (the one with Debian's packages; plain `python3` may be another). */
@@ -46,6 +52,9 @@ export interface OptunaDistributedRun {
   wallS: number;
   /** Process start-up, import, storage connection and load_study: the part of wallS before the barrier. */
   startupS: number;
+  split: 'shared' | 'even';
+  /** Trials each process ran, ascending. */
+  perProcess: number[];
   /** Seconds the first process to finish waited on the last one. */
   finishSpreadS: number;
   /** COMPLETE trials in the study afterwards (should equal trials). */
@@ -99,6 +108,8 @@ function toRun(r: JsonRecord): OptunaDistributedRun {
     trialsPerS: num(r, 'trials_per_s'),
     wallS: num(r, 'wall_s'),
     startupS: num(r, 'startup_s'),
+    split: str(r, 'split') as 'shared' | 'even',
+    perProcess: Array.isArray(r.per_process) ? (r.per_process as number[]) : [],
     finishSpreadS: num(r, 'finish_spread_s'),
     complete: num(r, 'complete'),
     loadBefore: num(r, 'load_before'),
@@ -125,6 +136,7 @@ export async function runOptunaDistributed(options: OptunaDistributedOptions): P
     '--processes', String(options.processes),
     '--repeat', String(options.repeat ?? 1),
     '--seed', String(options.seed ?? 0),
+    '--split', options.split ?? 'shared',
   ];
   if (options.redisUrl !== undefined) args.push('--redis-url', options.redisUrl);
   if (options.pgUrl !== undefined) args.push('--pg-url', options.pgUrl);
