@@ -19,10 +19,8 @@ import { Errors } from '../../errors.js';
 import { GRADCHECK_NS, runGradcheck, type GradcheckResult } from '../../trials/mlp/gradcheck.js';
 import { MAX_EPOCHS, MLP_PARAM_NAMES, type MlpParams } from '../../trials/mlp/params.js';
 import { appendRecord, GRADCHECK_FILE, provenance } from '../../trials/record.js';
-import { mlpTrialParams, type ReproInfo } from '../../trials/repro.js';
-import { loadTrialWeights } from '../../trials/weights.js';
+import type { ReproInfo } from '../../trials/repro.js';
 import type { StudySpec } from '../../space/spec.js';
-import { Study } from '../../study/study.js';
 import { epochProgress, fmt, printJsonLine } from '../output.js';
 import { collect, mlpParamsFromOptions, parseChoice, parseIntOption, parseThreads } from '../options.js';
 import { describeParams } from './trial.js';
@@ -76,7 +74,13 @@ export function registerGradcheckCommand(program: Command): void {
 }
 
 /** Reads --from: the trial's parameters (as trained), its saved weights and its dataset. */
-function loadFromTrial(ref: string, resultsDir: string): FromTrial {
+async function loadFromTrial(ref: string, resultsDir: string): Promise<FromTrial> {
+  // The journal and weights code loads only for --from.
+  const [{ Study }, { mlpTrialParams }, { loadTrialWeights }] = await Promise.all([
+    import('../../study/study.js'),
+    import('../../trials/repro.js'),
+    import('../../trials/weights.js'),
+  ]);
   const m = /^([^/]+)\/(\d+)$/.exec(ref.trim());
   if (!m) throw Errors.badTrialRef(ref);
   const study = m[1]!;
@@ -138,7 +142,7 @@ async function gradcheckCommand(opts: GradcheckOptions, given: (option: string) 
       .filter(given)
       .map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     if (conflicts.length > 0) throw Errors.optionConflict('--from', conflicts);
-    from = loadFromTrial(opts.from, opts.results);
+    from = await loadFromTrial(opts.from, opts.results);
   }
   const params = from ? from.params : mlpParamsFromOptions(opts);
   const epochs = parseIntOption('--from-trained-epochs', opts.fromTrainedEpochs, 0, MAX_EPOCHS);

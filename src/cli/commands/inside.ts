@@ -9,8 +9,6 @@ import type { Command } from 'commander';
 import { parseEngineRequest, ENGINE_REQUESTS } from '../../engine/engine-request.js';
 import { Errors } from '../../errors.js';
 import type { StudySpec } from '../../space/spec.js';
-import { Study } from '../../study/study.js';
-import { loadStudyDataset } from '../../trials/objective.js';
 import { printJsonLine } from '../output.js';
 import { parseIntOption, parseThreads } from '../options.js';
 
@@ -27,6 +25,7 @@ async function openTrial(study: string, trialRaw: string, opts: InsideOptions) {
   const trial = parseIntOption('<trial>', trialRaw, 0, 0xffffffff);
   const engine = parseEngineRequest(opts.engine);
   const threads = parseThreads(opts.threads);
+  const { Study } = await import('../../study/study.js'); // the journal code loads only when the command runs
   const state = Study.read(opts.results, study);
   const spec = state.created.spec as StudySpec;
   if (!state.trials.some((t) => t.number === trial)) throw Errors.trialNotFound(study, trial);
@@ -78,6 +77,7 @@ export function registerInsideCommands(program: Command): void {
   ).action(async (study: string, trialRaw: string, opts: InsideOptions & { top: string }) => {
     const top = parseIntOption('--top', opts.top, 1, 10_000);
     const { spec, loaded, dir } = await openTrial(study, trialRaw, opts);
+    const { loadStudyDataset } = await import('../../trials/objective.js');
     const data = await loadStudyDataset(spec, opts.results);
     if ('features' in data) throw Errors.invalidOption('<study>', study, 'a study of a CNN model');
     const { makeRescaler } = await import('../../trials/cnn/data.js');
