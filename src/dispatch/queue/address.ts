@@ -6,6 +6,8 @@
 // for TLS, as ioredis supports them). They never leave the ioredis options:
 // everything shown to the user, journalled or logged uses `QueueAddress.shown`,
 // which is the URL without user and password.
+import { isIP } from 'node:net';
+
 import type { RedisOptions } from 'ioredis';
 
 import { Errors } from '../../errors.js';
@@ -39,7 +41,8 @@ export function parseQueueUrl(raw: string): QueueAddress {
     db,
     ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(tls ? { tls: { servername: host } } : {}),
+    // SNI carries host names only: Node warns (DEP0123) when it is given an IP address.
+    ...(tls ? { tls: isIP(host) ? {} : { servername: host } } : {}),
   };
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return { options, shown: `${url.protocol}//${shownHost}:${port}${db ? `/${db}` : ''}` };

@@ -43,8 +43,13 @@ export async function checkRedis(address: QueueAddress, timeoutMs = 5000): Promi
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,
+    // disconnect() on a socket that already failed would keep a 2 s timer alive (and the process, after its error line).
+    disconnectTimeout: 0,
   });
-  probe.on('error', () => {}); // reported through connect()'s rejection
+  // connect() rejects with a bare "Connection is closed." once ioredis gives up: the cause
+  // (refused, wrong password, certificate) is the error event before it.
+  let cause: unknown = null;
+  probe.on('error', (err: unknown) => (cause ??= err));
   try {
     await probe.connect();
     await probe.ping();
@@ -59,7 +64,7 @@ export async function checkRedis(address: QueueAddress, timeoutMs = 5000): Promi
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? null;
     return { maxmemoryPolicy, version };
   } catch (err) {
-    throw Errors.queueUnreachable(address.shown, explain(err));
+    throw Errors.queueUnreachable(address.shown, explain(cause ?? err));
   } finally {
     probe.disconnect();
   }
@@ -74,6 +79,18 @@ function explain(err: unknown): string {
   if (code === 'ECONNREFUSED') return 'connection refused (is redis-server running there?)';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
   if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) return 'no answer (timed out)';
+  if (code && TLS_TRUST.has(code)) {
+    return `TLS: ${message.split('\n')[0]} (a private CA is trusted with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
+  }
   // Never echo a message that might quote the URL: ioredis's do not, but keep it to one line.
   return message.split('\n')[0]!.replace(/\/\/[^/@\s]*@/g, '//***@');
 }
+
+/** Certificate errors of Node's TLS that a CA the client does not know causes. */
+const TLS_TRUST = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
