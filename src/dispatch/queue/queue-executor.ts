@@ -95,6 +95,9 @@ export class QueueExecutor implements TrialExecutor {
   private readonly timers: NodeJS.Timeout[] = [];
   private readerLoop: Promise<void> = Promise.resolve();
   private lastJobCheck = 0;
+  /** When our own connection to Redis came back: workers are judged on their heartbeats from then on. */
+  private reconnectedAt = 0;
+  private polling = false;
 
   private constructor(private readonly options: QueueExecutorOptions) {
     const { study, address } = options;
@@ -131,6 +134,9 @@ export class QueueExecutor implements TrialExecutor {
     this.cmd.on('ready', () => {
       if (!down) return;
       down = false;
+      // While we could not see Redis we saw no heartbeat either, and after a Redis restart the
+      // workers' keys come back only with their next beat: that silence is ours, not theirs.
+      this.reconnectedAt = Date.now();
       options.onNotice?.(`reconnected to Redis at ${address.shown}`);
       void this.afterReconnect();
     });
@@ -142,7 +148,17 @@ export class QueueExecutor implements TrialExecutor {
     await executor.claim();
     void executor.stalledChecker.startStalledCheckTimer().catch(() => {});
     await executor.pollWorkers();
-    executor.timers.push(setInterval(() => void executor.pollWorkers().catch(() => {}), options.timings.heartbeatMs));
+    executor.timers.push(
+      setInterval(() => {
+        // One poll at a time: while Redis is away they would pile up and run back to back on its return.
+        if (executor.polling) return;
+        executor.polling = true;
+        void executor
+          .pollWorkers()
+          .catch(() => {})
+          .finally(() => (executor.polling = false));
+      }, options.timings.heartbeatMs),
+    );
     return executor;
   }
 
@@ -200,6 +216,8 @@ export class QueueExecutor implements TrialExecutor {
   /** Trials of a resume that Redis still has a job for, or messages about (see prepareAdoption). */
   private readonly knownJobs = new Set<number>();
   private readonly inboxTrials = new Set<number>();
+  /** Late results already recorded ignored (trial/worker id). */
+  private readonly ignored = new Set<string>();
 
   /**
    * Before a resume adopts the trials its journal shows running: which of
@@ -384,7 +402,10 @@ export class QueueExecutor implements TrialExecutor {
     } else {
       const record = this.options.study.trial(message.trial);
       const finishedOtherwise = record && (record.requeued || record.error === INTERRUPTED || (record.error ?? '').startsWith('exceeded --trial-timeout'));
-      if (record && finishedOtherwise) {
+      // Once per trial and worker: a worker sends a result again until its ack arrives (after a reconnect, twice).
+      const once = `${message.trial}/${message.worker.id}`;
+      if (record && finishedOtherwise && !this.ignored.has(once)) {
+        this.ignored.add(once);
         const outcome = message.result.outcome;
         const value = outcome.kind === 'returned' && typeof outcome.value === 'number' ? outcome.value : null;
         this.options.study.ignoreResult(
@@ -440,6 +461,7 @@ export class QueueExecutor implements TrialExecutor {
     });
     if (expired.length) await this.cmd.srem(keys.workers, ...expired);
     for (const [id, seen] of this.workers) {
+      seen.lastMoved = Math.max(seen.lastMoved, this.reconnectedAt);
       const worker = { name: seen.beat.name, host: seen.beat.host, pid: seen.beat.pid, slots: seen.beat.slots };
       if (seen.serves && seen.beat.state === 'serving' && !seen.journalled && now - seen.lastMoved < this.options.timings.lostAfterMs) {
         seen.journalled = true;
