@@ -160,6 +160,23 @@ export const workerMessageSchema = z.discriminatedUnion('t', [
 ]);
 export type WorkerMessage = z.infer<typeof workerMessageSchema>;
 
+/**
+ * Inboxes exist only while someone reads them: the controller makes its
+ * study's inbox when it opens the study (and again after a Redis restart), a
+ * worker makes its own at every heartbeat; each deletes its own when it is
+ * done. Messages are added only to an inbox that exists, so a late message
+ * (a worker back from a partition after the study ended, an answer to a worker
+ * that left) never re-creates one that nobody will delete.
+ */
+export const ENSURE_STREAM = `if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('XDEL', KEYS[1], redis.call('XADD', KEYS[1], '*', 'm', '{}'))
+end
+return 1`;
+/** XADD KEYS[1] [MAXLEN ~ ARGV[2]] * m ARGV[1] if the stream exists; nil (dropped) otherwise. */
+export const ADD_IF_EXISTS = `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if ARGV[2] then return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1]) end
+return redis.call('XADD', KEYS[1], '*', 'm', ARGV[1])`;
+
 /** Stream entries carry one JSON field `m`. */
 export function encode(message: unknown): string {
   return JSON.stringify(message, (_key, value: unknown) =>

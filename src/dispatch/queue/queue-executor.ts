@@ -24,8 +24,10 @@ import { trialDir } from '../../trials/weights.js';
 import { TrialRequeued, type TrialControl, type TrialExecutor, type TrialTicket } from '../pool.js';
 import { connect, type QueueAddress } from './redis.js';
 import {
+  ADD_IF_EXISTS,
   BULL_PREFIX,
   encode,
+  ENSURE_STREAM,
   entryPayload,
   heartbeatSchema,
   inboxMessageSchema,
@@ -173,10 +175,13 @@ export class QueueExecutor implements TrialExecutor {
 
   /** The study's description, refreshed every heartbeat (expires if the controller dies). */
   private async publishInfo(): Promise<void> {
+    if (this.closed) return;
     await this.cmd
       .multi()
       .set(keys.studyInfo(this.key), JSON.stringify(this.info), 'PX', this.options.timings.lostAfterMs)
       .sadd(keys.studies, this.key)
+      // The workers post only into an inbox that exists (see ENSURE_STREAM): made here, again after a Redis restart.
+      .eval(ENSURE_STREAM, 1, keys.studyInbox(this.key))
       .exec();
   }
 
@@ -304,7 +309,8 @@ export class QueueExecutor implements TrialExecutor {
   }
 
   private async send(workerId: string, message: WorkerMessage): Promise<void> {
-    await this.cmd.xadd(keys.workerInbox(workerId), 'MAXLEN', '~', '10000', '*', 'm', encode(message));
+    // Dropped if the worker's inbox is gone (it left, or its key expired): never re-created here.
+    await this.cmd.eval(ADD_IF_EXISTS, 1, keys.workerInbox(workerId), encode(message), '10000');
   }
 
   // ---------------------------------------------------------------------------

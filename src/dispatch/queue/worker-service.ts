@@ -28,9 +28,11 @@ import { TrialPool } from '../pool.js';
 import type { TrialResult } from '../protocol.js';
 import { connect, type QueueAddress } from './redis.js';
 import {
+  ADD_IF_EXISTS,
   BULL_PREFIX,
   DEFAULT_TIMINGS,
   encode,
+  ENSURE_STREAM,
   entryPayload,
   JOB_LOCK_MS,
   jobDataSchema,
@@ -181,7 +183,15 @@ export class WorkerService {
       version: hypersweepVersion(),
     };
     // The key outlives a crash by a minute (for `status`); controllers judge by the beat counter, not the key.
-    await this.cmd.multi().set(keys.worker(this.ref.id), JSON.stringify(beat), 'PX', 60_000).sadd(keys.workers, this.ref.id).exec();
+    const inbox = keys.workerInbox(this.ref.id);
+    await this.cmd
+      .multi()
+      .set(keys.worker(this.ref.id), JSON.stringify(beat), 'PX', 60_000)
+      .sadd(keys.workers, this.ref.id)
+      // Our inbox (controllers post only into one that exists) expires with our key if we die.
+      .eval(ENSURE_STREAM, 1, inbox)
+      .pexpire(inbox, 60_000)
+      .exec();
   }
 
   private serves(info: { key: string; name: string }): boolean {
@@ -206,6 +216,8 @@ export class WorkerService {
       const busy = [...this.running.values()].some((r) => r.study === key);
       if (!busy && now - server.lastSeen > 30_000) {
         this.servers.delete(key);
+        // Results nobody will ack (the study ended while we were cut off): stop sending them.
+        for (const [k, item] of this.outbox) if (item.study === key) this.outbox.delete(k);
         await this.closeServer(server);
         this.options.log(`study ${server.info.name} is over; no longer serving it`);
       }
@@ -447,31 +459,39 @@ export class WorkerService {
     return files;
   }
 
-  private async post(study: string, message: InboxMessage): Promise<void> {
-    await this.cmd.xadd(keys.studyInbox(study), '*', 'm', encode(message));
+  /**
+   * Posts into the study's inbox if it exists; false when dropped: the study
+   * is over (its controller deleted the inbox), or Redis restarted and the
+   * controller has not made it again yet. Never re-creates an inbox.
+   */
+  private async post(study: string, message: InboxMessage): Promise<boolean> {
+    return (await this.cmd.eval(ADD_IF_EXISTS, 1, keys.studyInbox(study), encode(message))) !== null;
   }
 
   /** A terminal message: kept until the controller acks it, sent again after a reconnect. */
   private async deliver(study: string, message: InboxMessage): Promise<void> {
-    this.outbox.set(`${study}/${message.trial}`, { study, message, sentAt: Date.now() });
-    await this.post(study, message);
+    const item: Outgoing = { study, message, sentAt: Date.now() };
+    this.outbox.set(`${study}/${message.trial}`, item);
+    await this.send(item);
+  }
+
+  /** Sends an outbox item; one that was dropped is tried again at the next heartbeat. */
+  private async send(item: Outgoing): Promise<void> {
+    item.sentAt = Date.now();
+    if (!(await this.post(item.study, item.message))) item.sentAt = 0;
   }
 
   private async resendStale(): Promise<void> {
     const now = Date.now();
     for (const item of this.outbox.values()) {
       if (now - item.sentAt < 10_000) continue;
-      item.sentAt = now;
-      await this.post(item.study, item.message);
+      await this.send(item);
     }
   }
 
   private async afterReconnect(awayMs: number): Promise<void> {
     await this.heartbeat().catch(() => {});
-    for (const item of this.outbox.values()) {
-      item.sentAt = Date.now();
-      await this.post(item.study, item.message).catch(() => {});
-    }
+    for (const item of this.outbox.values()) await this.send(item).catch(() => {});
     // Trials still running here: say so again (a Redis restart lost the first 'started').
     for (const run of this.running.values()) {
       await this.post(run.study, { t: 'started', trial: run.trial, worker: this.ref }).catch(() => {});
