@@ -273,6 +273,8 @@ describe('a network partition', () => {
       await until(() => studyState(results, study).trials.some((t) => t.retryOf === victim.number && t.pid !== null), 20_000, 'the retry placed').catch((err: unknown) => {
         throw new Error(`${(err as Error).message}\ncontroller:\n${c.output()}\nalpha:\n${alpha.output()}\nbeta:\n${beta.output()}\njournal:\n${journalEvents(results, study).map((e) => JSON.stringify(e)).join('\n')}`);
       });
+      // HS_EXTRA_CUT_MS (by hand) holds the cut longer, to watch the worker's watchdog bound the recovery.
+      await sleep(Number(process.env['HS_EXTRA_CUT_MS'] ?? '0'));
       const detectMs = eventTime(study, finishedEvent(victim.number)) - cutAt;
       const probe = new Redis(redis.url);
       const alphaKey = async () => (await probe.keys('hypersweep:worker:alpha-*')).find((k) => !k.endsWith(':inbox'))!;

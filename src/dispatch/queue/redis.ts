@@ -19,7 +19,11 @@ export function connect(address: QueueAddress, name: string): Redis {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(250 * times, 2000),
-    // A partitioned TCP connection can hang for minutes before the kernel gives up: ping it ourselves.
+    // A connection attempt into a partition hangs (its SYNs are dropped): give up and try again
+    // soon, so that the first attempt after the network heals gets through.
+    connectTimeout: 3000,
+    // Silent partitions of an established connection are the worker's watchdog's job
+    // (worker-service.ts): TCP keep-alive probes would take minutes with the kernel's defaults.
     keepAlive: 1000,
   });
 }

@@ -69,6 +69,9 @@ export interface WorkerServiceOptions {
   log: (line: string) => void;
 }
 
+/** Heartbeats unanswered this long (and at least 5 heartbeats) mean a silent connection: reconnect. */
+const WATCHDOG_MS = 4_000;
+
 /** How long a trial waits for the answer to a report before it goes on (an answer normally takes a millisecond). */
 const ANSWER_WAIT_MS = 5_000;
 
@@ -122,6 +125,10 @@ export class WorkerService {
   private free: number;
   private slotWaiters: Array<() => void> = [];
   private disconnectedSince: number | null = null;
+  /** When a heartbeat last got Redis's answer (the watchdog's clock). */
+  private lastAnswered = Date.now();
+  /** Set while the watchdog has dropped a silent connection and waits for it to come back. */
+  private silentSince: number | null = null;
   private readonly done: Promise<void>;
   private finish!: () => void;
 
@@ -137,7 +144,7 @@ export class WorkerService {
     this.done = new Promise((resolve) => (this.finish = resolve));
     this.cmd.on('close', () => {
       if (this.disconnectedSince === null && !this.closed) {
-        this.disconnectedSince = Date.now();
+        this.disconnectedSince = this.silentSince ?? Date.now();
         options.log(`lost the connection to Redis at ${options.address.shown}; reconnecting`);
       }
     });
@@ -145,6 +152,8 @@ export class WorkerService {
       if (this.disconnectedSince === null) return;
       const away = Date.now() - this.disconnectedSince;
       this.disconnectedSince = null;
+      this.silentSince = null;
+      this.lastAnswered = Date.now();
       options.log(`reconnected to Redis at ${options.address.shown} after ${(away / 1000).toFixed(1)}s`);
       void this.afterReconnect(away);
     });
@@ -156,6 +165,7 @@ export class WorkerService {
     await this.discover();
     this.timers.push(
       setInterval(() => {
+        this.watchdog();
         void this.heartbeat().catch(() => {});
         void this.discover().catch(() => {});
         void this.resendStale().catch(() => {});
@@ -192,6 +202,24 @@ export class WorkerService {
       .eval(ENSURE_STREAM, 1, inbox)
       .pexpire(inbox, 60_000)
       .exec();
+    this.lastAnswered = Date.now();
+  }
+
+  /**
+   * A network partition drops packets without a reset: the TCP connection
+   * stays "up", ioredis never reconnects, and it recovers only when TCP's
+   * backed-off retransmissions get through (minutes after a long cut). When
+   * heartbeats go unanswered this long, drop both connections and reconnect;
+   * the reconnection then also makes the BullMQ workers anew.
+   */
+  private watchdog(): void {
+    if (this.closed || this.silentSince !== null || this.cmd.status !== 'ready') return;
+    const silent = Date.now() - this.lastAnswered;
+    if (silent < Math.max(WATCHDOG_MS, 5 * this.heartbeatMs)) return;
+    this.silentSince = this.lastAnswered;
+    this.options.log(`no answer from Redis at ${this.options.address.shown} for ${(silent / 1000).toFixed(1)}s; reconnecting`);
+    this.cmd.disconnect(true);
+    this.reader.disconnect(true);
   }
 
   private serves(info: { key: string; name: string }): boolean {
@@ -208,12 +236,21 @@ export class WorkerService {
       const server = this.servers.get(key);
       if (server) {
         server.lastSeen = now;
+        // Back after a moment away (a Redis restart): take its jobs again.
+        if (!server.bull && !server.refusal) server.bull = this.createBullWorker(server);
         continue;
       }
       await this.ensureStudy(key).catch((err: unknown) => this.options.log(`cannot serve study ${key}: ${(err as Error).message}`));
     }
     for (const [key, server] of this.servers) {
       const busy = [...this.running.values()].some((r) => r.study === key);
+      // Gone from Redis's list: stop taking (and touching) its queue at once, which its
+      // controller has just removed; keep the pool a while in case it only blinked.
+      if (server.bull && !busy && now - server.lastSeen > Math.max(3_000, 3 * this.heartbeatMs)) {
+        const bull = server.bull;
+        server.bull = null;
+        await bull.close(true).catch(() => {});
+      }
       if (!busy && now - server.lastSeen > 30_000) {
         this.servers.delete(key);
         // Results nobody will ack (the study ended while we were cut off): stop sending them.
@@ -271,6 +308,9 @@ export class WorkerService {
       lockDuration: JOB_LOCK_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: 0,
+      // The controller runs the queue's stalled-job check (and only it: a check here after the
+      // study ended would re-create keys of the queue the controller has just removed).
+      skipStalledCheck: true,
       // Nothing waits on BullMQ's removal of finished jobs: the controller removes them.
       removeOnComplete: { count: 0 },
     });
@@ -498,8 +538,9 @@ export class WorkerService {
     }
     // BullMQ workers are known to stay stuck after long outages: make them anew.
     if (awayMs > 5_000 && this.state === 'serving') {
+      const listed = new Set(await this.cmd.smembers(keys.studies).catch(() => [] as string[]));
       for (const server of this.servers.values()) {
-        if (server.refusal || !server.bull) continue;
+        if (server.refusal || !server.bull || !listed.has(server.info.key)) continue;
         const old = server.bull;
         server.bull = this.createBullWorker(server);
         void old.close(true).catch(() => {});
