@@ -559,18 +559,32 @@ export class QueueExecutor implements TrialExecutor {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     for (const wake of this.capacityWaiters) wake();
-    try {
+    const cleanup = async (): Promise<void> => {
       await this.stalledChecker.close(true).catch(() => {});
-      await this.queue.obliterate({ force: true }).catch(() => {});
-      await this.cmd.multi().del(keys.studyInfo(this.key), keys.studyInbox(this.key)).srem(keys.studies, this.key).exec();
-      await this.queue.close().catch(() => {});
-    } finally {
-      this.reader.disconnect();
-      await this.readerLoop.catch(() => {});
-      this.cmd.disconnect();
+      // Unlisted first, so that workers stop taking the study's jobs; then its queue and inbox.
+      await this.cmd.multi().srem(keys.studies, this.key).del(keys.studyInfo(this.key)).exec();
+      await this.queue.obliterate({ force: true });
+      await this.cmd.del(keys.studyInbox(this.key));
+      await this.queue.close();
+    };
+    // Redis away at the very end must not hold the controller: its journal is complete already.
+    const cleaned = await Promise.race([cleanup().then(() => true, () => false), sleep(CLOSE_TIMEOUT_MS).then(() => false)]);
+    if (!cleaned) {
+      this.options.onNotice?.(
+        `could not remove the study's queue from Redis at ${this.options.address.shown} in time; ` +
+          'its keys (hypersweep:*' + this.key + '*) are left there and can be deleted by hand',
+      );
+      void this.queue.disconnect().catch(() => {});
+      void this.stalledChecker.disconnect().catch(() => {});
     }
+    this.reader.disconnect();
+    await this.readerLoop.catch(() => {});
+    this.cmd.disconnect();
   }
 }
+
+/** How long close() tries to remove the study's keys from Redis. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 function safeJson(text: string): unknown {
   try {
