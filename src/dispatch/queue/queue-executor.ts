@@ -568,7 +568,10 @@ export class QueueExecutor implements TrialExecutor {
       await this.queue.close();
     };
     // Redis away at the very end must not hold the controller: its journal is complete already.
-    const cleaned = await Promise.race([cleanup().then(() => true, () => false), sleep(CLOSE_TIMEOUT_MS).then(() => false)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS)));
+    const cleaned = await Promise.race([cleanup().then(() => true, () => false), timedOut]);
+    clearTimeout(timer); // a pending timer would keep the process alive for the full timeout
     if (!cleaned) {
       this.options.onNotice?.(
         `could not remove the study's queue from Redis at ${this.options.address.shown} in time; ` +
