@@ -22,9 +22,8 @@ import { writeFileAtomic } from '../../study/leaderboard.js';
 import { INTERRUPTED, type Study } from '../../study/study.js';
 import { trialDir } from '../../trials/weights.js';
 import { TrialRequeued, type TrialControl, type TrialExecutor, type TrialTicket } from '../pool.js';
-import { connect, type QueueAddress } from './redis.js';
+import { commandConnection, connect, type CommandRedis, type QueueAddress } from './redis.js';
 import {
-  ADD_IF_EXISTS,
   BULL_PREFIX,
   encode,
   ENSURE_STREAM,
@@ -85,7 +84,7 @@ export class QueueExecutor implements TrialExecutor {
   readonly key: string;
   private readonly remotes = new Map<number, Remote>();
   private readonly workers = new Map<string, SeenWorker>();
-  private readonly cmd: Redis;
+  private readonly cmd: CommandRedis;
   private readonly reader: Redis;
   private readonly queue: Queue;
   private readonly stalledChecker: BullWorker;
@@ -104,7 +103,7 @@ export class QueueExecutor implements TrialExecutor {
   private constructor(private readonly options: QueueExecutorOptions) {
     const { study, address } = options;
     this.key = studyKey(study.name, study.state.created.time);
-    this.cmd = connect(address, `hs-controller-${process.pid}`);
+    this.cmd = commandConnection(address, `hs-controller-${process.pid}`);
     this.reader = connect(address, `hs-controller-reader-${process.pid}`);
     for (const c of [this.cmd, this.reader]) c.on('error', () => {}); // reconnects on its own; reported as notices below
     const connection = { ...address.options, maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(250 * n, 2000) };
@@ -310,7 +309,7 @@ export class QueueExecutor implements TrialExecutor {
 
   private async send(workerId: string, message: WorkerMessage): Promise<void> {
     // Dropped if the worker's inbox is gone (it left, or its key expired): never re-created here.
-    await this.cmd.eval(ADD_IF_EXISTS, 1, keys.workerInbox(workerId), encode(message), '10000');
+    await this.cmd.addIfExists(keys.workerInbox(workerId), encode(message), '10000');
   }
 
   // ---------------------------------------------------------------------------
@@ -334,6 +333,7 @@ export class QueueExecutor implements TrialExecutor {
   private async handleEntries(entries: Array<[string, string[]]>): Promise<void> {
     if (entries.length === 0) return;
     const ids: string[] = [];
+    const replies: Array<Promise<unknown>> = [];
     for (const [id, fields] of entries) {
       this.lastId = id;
       ids.push(id);
@@ -342,12 +342,16 @@ export class QueueExecutor implements TrialExecutor {
         this.options.onNotice?.(`ignored a malformed message from a worker: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
         continue;
       }
-      try {
-        await this.onMessage(parsed.data);
-      } catch (err) {
-        this.options.onNotice?.(`could not handle a ${parsed.data.t} message for trial ${parsed.data.trial}: ${(err as Error).message}`);
-      }
+      // Handled in order (each journals before its first await); their answers and acks go out
+      // together, pipelined, instead of one round trip after another.
+      const message = parsed.data;
+      replies.push(
+        this.onMessage(message).catch((err: unknown) =>
+          this.options.onNotice?.(`could not handle a ${message.t} message for trial ${message.trial}: ${(err as Error).message}`),
+        ),
+      );
     }
+    await Promise.all(replies);
     // Handled (journalled): delete them, so that a resumed controller does not see them again.
     await this.cmd.xdel(keys.studyInbox(this.key), ...ids).catch(() => 0);
   }

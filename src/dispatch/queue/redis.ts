@@ -1,9 +1,10 @@
 // Connections to the Redis of a distributed sweep: long-lived ones that
 // reconnect for ever, and a one-shot check that fails fast with one line.
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 import { Errors } from '../../errors.js';
 import type { QueueAddress } from './address.js';
+import { ADD_IF_EXISTS } from './protocol.js';
 
 export type { QueueAddress } from './address.js';
 
@@ -12,9 +13,10 @@ export type { QueueAddress } from './address.js';
  * tries), and queues commands while disconnected instead of failing them, as
  * BullMQ requires (maxRetriesPerRequest: null).
  */
-export function connect(address: QueueAddress, name: string): Redis {
+export function connect(address: QueueAddress, name: string, extra: RedisOptions = {}): Redis {
   return new Redis({
     ...address.options,
+    ...extra,
     connectionName: name,
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
@@ -26,6 +28,23 @@ export function connect(address: QueueAddress, name: string): Redis {
     // (worker-service.ts): TCP keep-alive probes would take minutes with the kernel's defaults.
     keepAlive: 1000,
   });
+}
+
+/** A command connection, with our one hot script loaded (EVALSHA, not the script's text each time). */
+export interface CommandRedis extends Redis {
+  /** XADD KEYS[1] * m message [MAXLEN ~ maxlen] if the stream exists; null (dropped) when it does not. */
+  addIfExists(stream: string, message: string, maxlen?: string): Promise<string | null>;
+}
+
+/**
+ * The connection for commands (not for blocking reads): commands issued in
+ * the same tick go out in one write (auto-pipelining), which is what a
+ * controller answering many workers at once needs.
+ */
+export function commandConnection(address: QueueAddress, name: string): CommandRedis {
+  const redis = connect(address, name, { enableAutoPipelining: true });
+  redis.defineCommand('addIfExists', { numberOfKeys: 1, lua: ADD_IF_EXISTS });
+  return redis as CommandRedis;
 }
 
 export interface RedisCheck {

@@ -26,9 +26,8 @@ import { hypersweepVersion } from '../../trials/record.js';
 import { trialDir } from '../../trials/weights.js';
 import { TrialPool } from '../pool.js';
 import type { TrialResult } from '../protocol.js';
-import { connect, type QueueAddress } from './redis.js';
+import { commandConnection, connect, type CommandRedis, type QueueAddress } from './redis.js';
 import {
-  ADD_IF_EXISTS,
   BULL_PREFIX,
   DEFAULT_TIMINGS,
   encode,
@@ -107,7 +106,7 @@ interface Outgoing {
 
 export class WorkerService {
   readonly ref: WorkerRef;
-  private readonly cmd: Redis;
+  private readonly cmd: CommandRedis;
   private readonly reader: Redis;
   private readonly servers = new Map<string, StudyServer>();
   private readonly running = new Map<string, Running>();
@@ -137,7 +136,7 @@ export class WorkerService {
     this.ref = { id, name: options.name, host: os.hostname(), pid: process.pid };
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_TIMINGS.heartbeatMs;
     this.free = options.slots;
-    this.cmd = connect(options.address, `hs-worker-${id}`);
+    this.cmd = commandConnection(options.address, `hs-worker-${id}`);
     this.reader = connect(options.address, `hs-worker-reader-${id}`);
     for (const c of [this.cmd, this.reader]) c.on('error', () => {});
     this.scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'hypersweep-worker-'));
@@ -505,7 +504,7 @@ export class WorkerService {
    * controller has not made it again yet. Never re-creates an inbox.
    */
   private async post(study: string, message: InboxMessage): Promise<boolean> {
-    return (await this.cmd.eval(ADD_IF_EXISTS, 1, keys.studyInbox(study), encode(message))) !== null;
+    return (await this.cmd.addIfExists(keys.studyInbox(study), encode(message))) !== null;
   }
 
   /** A terminal message: kept until the controller acks it, sent again after a reconnect. */
@@ -565,14 +564,13 @@ export class WorkerService {
       }
       const entries = reply?.[0]?.[1] ?? [];
       if (entries.length === 0) continue;
-      const ids: string[] = [];
+      // Read past by id, never deleted one by one: controllers cap the stream's length (MAXLEN ~),
+      // and it expires with this worker.
       for (const [id, fields] of entries) {
         this.lastId = id;
-        ids.push(id);
         const parsed = workerMessageSchema.safeParse(entryPayload(fields));
         if (parsed.success) this.onMessage(parsed.data);
       }
-      await this.cmd.xdel(inbox, ...ids).catch(() => 0);
     }
   }
 
