@@ -399,6 +399,17 @@ describe('connection errors', () => {
     for (const secret of ['default-pw-51be', 'acl-pw-2d8c']) expectNowhere(secret, [c.output(), w.output()]);
     expect(w.output()).toMatch(new RegExp(`through redis://127\\.0\\.0\\.1:${redis.port}`));
   });
+
+  it('a Redis that may evict keys is named in a warning by the controller and the worker (the sweep still runs)', async () => {
+    const redis = await privateRedis({ maxmemoryPolicy: 'allkeys-lru' });
+    const study = unique('qevict');
+    const w = worker(redis.url, [study], 'alpha', {});
+    await w.waitFor(/serving studies/);
+    expect(w.output()).toMatch(/warning: Redis at redis:\/\/127\.0\.0\.1:\d+ has maxmemory-policy allkeys-lru: it may evict queued trials; set it to noeviction/);
+    const c = controller(['sweep', space(study, 2), '--queue', redis.url, '--results', results]);
+    expect(await c.exited, c.output()).toBe(0);
+    expect(c.output()).toMatch(/warning: Redis at redis:\/\/127\.0\.0\.1:\d+ has maxmemory-policy allkeys-lru: under memory pressure it may evict queued trials; set it to noeviction/);
+  });
 });
 
 describe('a job payload that fails validation', () => {

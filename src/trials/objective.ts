@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { loadDataset, parseDatasetName, type DatasetSplits } from '../data/index.js';
+import type { DatasetSplits } from '../data/index.js';
 import type { DeviceName } from '../engine/addon-types.js';
 import { Errors } from '../errors.js';
 import type { StudySpec } from '../space/spec.js';
@@ -13,10 +13,8 @@ import type { Params } from '../study/events.js';
 import type { EngineRequest } from '../engine/engine-request.js';
 import type { CnnData } from './cnn/data.js';
 import { evaluateTestFunction } from './functions.js';
-import { trainMlp, type EpochMetrics } from './mlp/run.js';
-import { hypersweepVersion } from './record.js';
-import { mlpReproInfo, mlpTrialParams, objectiveReproInfo, type ReproInfo } from './repro.js';
-import { saveTrialWeights } from './weights.js';
+import { hypersweepVersion } from '../version.js';
+import { objectiveReproInfo, type ReproInfo } from './repro-info.js';
 
 export interface TrialContext {
   readonly trial: number;
@@ -112,6 +110,8 @@ export async function buildObjective(
       const data = dataset ?? (await loadStudyDataset(spec, runtime.weights?.resultsDir ?? 'results'));
       if (objective.model === 'mlp') {
         if (!('features' in data)) throw Errors.modelNotAvailable(objective.model);
+        // Loaded on demand, as the CNN's: a module objective's threads never need the MLP's code.
+        const { mlpObjective } = await import('./mlp/objective.js');
         return mlpObjective(spec, runtime, data);
       }
       if ('features' in data) throw Errors.modelNotAvailable(objective.model);
@@ -137,6 +137,7 @@ export async function loadStudyDataset(
   const model = spec.objective.kind === 'model' ? spec.objective.model : 'mlp';
   const subset = spec.dataset?.trainSubset ?? undefined;
   if (model === 'mlp') {
+    const { loadDataset, parseDatasetName } = await import('../data/index.js');
     const name = parseDatasetName(spec.dataset?.name ?? 'mnist');
     return loadDataset(name, subset === undefined ? {} : { subset });
   }
@@ -173,61 +174,4 @@ function withRepro(fn: Objective, repro: ReproInfo): Objective {
     if (typeof out === 'object' && out !== null) return { ...out, metrics: { ...out.metrics, repro } };
     return { value: out, metrics: { repro } };
   };
-}
-
-function mlpObjective(spec: StudySpec, runtime: ObjectiveRuntime, dataset: DatasetSplits): Objective {
-  const metric = spec.metric;
-  const splitRows = { val: dataset.val.rows, test: dataset.test.rows };
-  return async (params, ctx) => {
-    // Exactly as `hypersweep repro` rebuilds them: seed, then fixed settings, then the sampled params.
-    const { params: resolved, dtype } = mlpTrialParams(spec, { number: ctx.trial, params, seed: ctx.seed });
-    const { stopper, release } = linkedStopper(ctx.signal);
-    let pruned = false;
-    try {
-      const { result, model } = await trainMlp(resolved, {
-        dataset,
-        device: runtime.device,
-        threads: runtime.threads,
-        dtype,
-        signal: stopper.signal,
-        onEpoch: (m) => {
-          const value = metricValue(metric, m, null);
-          if (value !== null) ctx.report(m.epoch, value);
-          if (ctx.shouldPrune()) {
-            pruned = true;
-            stopper.abort();
-          }
-        },
-      });
-      const last = result.epochs.at(-1);
-      const metrics = {
-        epochs: result.epochs,
-        test_accuracy: result.test_accuracy,
-        steps: result.steps,
-        device: result.device,
-        threads: result.threads,
-        train_rows: result.train_rows,
-        repro: mlpReproInfo(spec, result, splitRows),
-      };
-      const lastValue = metricValue(metric, last, result.test_accuracy);
-      if (result.state === 'failed') throw new TrialFailure(result.reason ?? 'training failed', metrics);
-      if (result.state === 'stopped') throw new TrialStopped(pruned ? 'pruned' : 'interrupted', lastValue, metrics);
-      if (lastValue === null) throw new TrialFailure(`metric "${metric}" was not measured`, metrics);
-      if (runtime.weights) {
-        saveTrialWeights(runtime.weights.resultsDir, runtime.weights.study, ctx.trial, model.getParams(), {
-          value: lastValue,
-          params: resolved,
-        });
-      }
-      return { value: lastValue, metrics };
-    } finally {
-      release();
-    }
-  };
-}
-
-function metricValue(metric: string, last: EpochMetrics | undefined, testAccuracy: number | null): number | null {
-  if (metric === 'test_accuracy') return testAccuracy;
-  const v = last ? (last as unknown as Record<string, unknown>)[metric] : undefined;
-  return typeof v === 'number' ? v : null;
 }

@@ -2,7 +2,7 @@
 // through pino to a synchronous destination with fsync, so a record is on
 // disk when the call returns, even if the process dies right after.
 import { once } from 'node:events';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { pino, type Logger } from 'pino';
@@ -14,17 +14,8 @@ import type { MlpTrialResult } from './mlp/run.js';
 export const TRIALS_FILE = 'trials.jsonl';
 export const GRADCHECK_FILE = 'gradcheck.jsonl';
 
-let version: string | undefined;
-/** The hypersweep version from package.json (two folders up from src/trials and dist/trials). */
-export function hypersweepVersion(): string {
-  if (version === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: unknown;
-    };
-    version = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  }
-  return version;
-}
+export { hypersweepVersion } from '../version.js';
+import { hypersweepVersion } from '../version.js';
 
 export interface Provenance {
   hypersweep: string;

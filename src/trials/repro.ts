@@ -34,35 +34,10 @@ import { hypersweepVersion, provenance, type Provenance } from './record.js';
 import { hasTrialWeights, loadTrialWeights } from './weights.js';
 
 // ---------------------------------------------------------------------------
-// What every trial records (metrics.repro of its trial_finished event)
+// What every trial records (metrics.repro of its trial_finished event): the MLP's part
 
-export type ObjectiveKind = 'mlp' | 'cnn' | 'module' | 'function';
-
-export interface ReproInfo {
-  objective: ObjectiveKind;
-  hypersweep: string;
-  node: string;
-  /** The native addon that trained it (MLP only). */
-  native: Provenance['native'] | null;
-  /**
-   * SHA-256 of the addon file that trained it (MLP only). The build id hashes
-   * the native sources and the compiler; this also tells apart two builds of
-   * the same sources with other flags or another toolchain version.
-   */
-  addon_sha256?: string | null;
-  /** MLP only from here on. */
-  dataset?: string;
-  /** Train on the first N training images (null: all 50,000). */
-  train_subset?: number | null;
-  split?: { scheme: 'mnist.pkl.gz'; train_rows: number; val_rows: number; test_rows: number };
-  device?: DeviceName;
-  threads?: number;
-  dtype?: DTypeName;
-  /** Every MLP parameter as trained (search params, fixed settings, seed). */
-  params?: MlpParams;
-  /** Module objectives: the file and its SHA-256 when the trial ran. */
-  module?: { path: string; sha256: string };
-}
+export { fileSha256, objectiveReproInfo, type ObjectiveKind, type ReproInfo } from './repro-info.js';
+import { fileSha256, type ObjectiveKind, type ReproInfo } from './repro-info.js';
 
 /**
  * metrics.repro for a finished MLP trial. `splitRows` are the rows of the
@@ -90,31 +65,11 @@ export function mlpReproInfo(
   };
 }
 
-/** metrics.repro for a module or test-function trial (does not load the addon). */
-export function objectiveReproInfo(spec: StudySpec, version: string): ReproInfo {
-  const o = spec.objective;
-  return {
-    objective: o.kind === 'module' ? 'module' : 'function',
-    hypersweep: version,
-    node: process.version,
-    native: null,
-    ...(o.kind === 'module' ? { module: { path: o.path, sha256: fileSha256(o.path) ?? 'unreadable' } } : {}),
-  };
-}
-
 let addonHash: string | null | undefined;
 /** SHA-256 of the loaded addon file, computed once per process. */
 export function addonSha256(): string | null {
   if (addonHash === undefined) addonHash = fileSha256(ADDON_PATH);
   return addonHash;
-}
-
-function fileSha256(file: string): string | null {
-  try {
-    return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  } catch {
-    return null;
-  }
 }
 
 /** Keys of `fixed` that are settings of the run, not MLP parameters. */

@@ -2,7 +2,7 @@
 // this machine until Ctrl-C. The first Ctrl-C stops taking jobs and hands the
 // running trials back to their controller (run again elsewhere); a second one
 // leaves at once.
-import os from 'node:os';
+import os, { availableParallelism } from 'node:os';
 
 import type { Command } from 'commander';
 
@@ -55,17 +55,28 @@ async function workerCommand(opts: WorkerOptions): Promise<number> {
   const address = parseQueueUrl(url);
   const device = resolveDevice(parseDeviceRequest(opts.device));
   const engine = parseEngineRequest(opts.engine);
-  const plan = planWorkers({ kind: 'model', model: 'mlp' }, device, {
+  // Defaults as a local sweep of a model on this machine's cores. A worker may also serve module
+  // objectives that barely use a core (many slots of them), so more slots than cores are allowed
+  // when asked for, with a warning instead of the local sweep's refusal.
+  const requested = {
     ...(opts.workers !== undefined ? { workers: parseIntOption('--workers', opts.workers, 1, 256) } : {}),
     ...(opts.threads !== undefined ? { threadsPerTrial: parseIntOption('--threads', opts.threads, 1, MAX_THREADS) } : {}),
-  });
+  };
+  const plan =
+    requested.workers === undefined
+      ? planWorkers({ kind: 'model', model: 'mlp' }, device, requested)
+      : {
+          workers: requested.workers,
+          threadsPerTrial: requested.threadsPerTrial ?? Math.max(1, Math.floor(availableParallelism() / requested.workers)),
+          cores: availableParallelism(),
+        };
   reserveLibuvThreads(plan.workers);
   const heartbeatMs = parseIntOption('--heartbeat', opts.heartbeat ?? String(DEFAULT_TIMINGS.heartbeatMs), 50, 60_000);
   const studies = opts.studies === undefined ? null : opts.studies.split(',').map((s) => s.trim()).filter((s) => s !== '');
   // Loaded here: BullMQ and ioredis are for this command only.
   const { checkRedis } = await import('../../dispatch/queue/redis.js');
   const { WorkerService } = await import('../../dispatch/queue/worker-service.js');
-  await checkRedis(address);
+  const check = await checkRedis(address);
   const name = opts.name ?? `${os.hostname()}-${process.pid}`;
   const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const native = addonAvailable() ? buildInfo() : null;
@@ -96,6 +107,12 @@ async function workerCommand(opts: WorkerOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (check.maxmemoryPolicy !== null && check.maxmemoryPolicy !== 'noeviction') {
+    log(`warning: Redis at ${address.shown} has maxmemory-policy ${check.maxmemoryPolicy}: it may evict queued trials; set it to noeviction`);
+  }
+  if (device === 'cpu' && plan.workers * plan.threadsPerTrial > plan.cores) {
+    log(`warning: ${plan.workers} trials at once × ${plan.threadsPerTrial} thread(s) on ${plan.cores} cores: model trials would share cores and slow each other (fine for light module objectives)`);
+  }
   await service.start();
   log(
     `worker ${name} serving ${studies ? `studies ${studies.join(', ')}` : 'any study'} through ${address.shown}: ` +
