@@ -81,6 +81,8 @@ interface Run {
   trials: TrialRecord[];
   spanS: number;
   wallS: number;
+  /** Each trial's end, ms after the first trial's start, in order. */
+  finishedAtMs: number[];
 }
 
 /** Starts `procs` workers of `slots` slots, runs the study's controller with --workers 0, stops the workers. */
@@ -99,7 +101,9 @@ async function distributed(study: string, file: string, procs: number, slots: nu
     const events = readJournal(path.join(results, study, 'journal.jsonl')).events;
     const firstStart = events.find((e) => e.event === 'trial_started')!;
     const lastEnd = [...events].reverse().find((e) => e.event === 'trial_finished')!;
-    return { trials: foldJournal(events).trials, spanS: (Date.parse(lastEnd.time) - Date.parse(firstStart.time)) / 1000, wallS };
+    const first = Date.parse(firstStart.time);
+    const finishedAtMs = events.filter((e) => e.event === 'trial_finished').map((e) => Date.parse(e.time) - first);
+    return { trials: foldJournal(events).trials, spanS: (Date.parse(lastEnd.time) - first) / 1000, wallS, finishedAtMs };
   } finally {
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => Promise.race([w.exited, new Promise((r) => setTimeout(r, 10_000))])));
@@ -150,13 +154,23 @@ if (section('capacity')) {
   const study = studyName('capacity');
   const file = space(study, `{module: ${path.join(ROOT, 'bench', 'objectives', 'sleep.mjs')}}`, `metric: value\ndirection: minimize\n${floats(2)}sampler: {type: tpe, seed: 1}\nbudget: {trials: ${n}}\n`);
   const run = await distributed(study, file, 8, 8, 1, { SLEEP_MS: '1000' });
-  // Steady state: the ideal is 64 trials per second of 1 s trials; the first and last second ramp.
-  const rate = n / run.spanS;
-  const ideal = 64 / (1 + 0); // one trial per slot per second
-  out['capacity'] = { trials: n, in_flight: 64, trials_per_s: rate, ideal_per_s: ideal, ratio: rate / ideal };
+  // Steady state: after the first 64 trials, whose time includes starting the workers' 64 pool
+  // threads (each loads the objective once), trials end at the rate the controller sustains.
+  const ideal = 64; // 64 slots of 1 s trials
+  const warm = run.finishedAtMs[63]!;
+  const last = run.finishedAtMs.at(-1)!;
+  const steady = ((run.finishedAtMs.length - 64) / (last - warm)) * 1000;
+  const overall = n / run.spanS;
+  out['capacity'] = { trials: n, in_flight: 64, steady_trials_per_s: steady, overall_trials_per_s: overall, warmup_s: warm / 1000, ideal_per_s: ideal, ratio: steady / ideal };
   if (!json) {
     console.log('\n(b) Controller capacity: 64 trials in flight (8 workers x 8 slots), 1 s each\n');
-    console.log(renderTable(['trials', 'trials/s', 'ideal', 'ratio', 'within 10%'], [[n, rate, ideal, rate / ideal, verdict(rate / ideal >= 0.9)]], [0, 1, 0, 2, 0]));
+    console.log(
+      renderTable(
+        ['trials', 'steady trials/s', 'ideal', 'ratio', 'within 10%', 'overall trials/s', 'first 64 done after s'],
+        [[n, steady, ideal, steady / ideal, verdict(steady / ideal >= 0.9), overall, warm / 1000]],
+        [0, 1, 0, 2, 0, 1, 1],
+      ),
+    );
   }
 }
 
