@@ -13,6 +13,9 @@ import type { Params } from '../study/events.js';
 import type { EngineRequest } from '../engine/engine-request.js';
 import type { CnnData } from './cnn/data.js';
 import { evaluateTestFunction } from './functions.js';
+// Static: a dynamic import of it fails in pool threads when running from source under tsx
+// (benchmarks), where tsx's hooks do not reach imports made after the thread started.
+import { mlpObjective } from './mlp/objective.js';
 import { hypersweepVersion } from '../version.js';
 import { objectiveReproInfo, type ReproInfo } from './repro-info.js';
 
@@ -110,8 +113,6 @@ export async function buildObjective(
       const data = dataset ?? (await loadStudyDataset(spec, runtime.weights?.resultsDir ?? 'results'));
       if (objective.model === 'mlp') {
         if (!('features' in data)) throw Errors.modelNotAvailable(objective.model);
-        // Loaded on demand, as the CNN's: a module objective's threads never need the MLP's code.
-        const { mlpObjective } = await import('./mlp/objective.js');
         return mlpObjective(spec, runtime, data);
       }
       if ('features' in data) throw Errors.modelNotAvailable(objective.model);

@@ -95,6 +95,8 @@ interface StudyServer {
   pool: Promise<TrialPool> | null;
   /** When the study was last seen in Redis's list (it disappears for a moment when Redis restarts). */
   lastSeen: number;
+  /** Whether its pool has been built (or failed to): only then are its jobs taken. */
+  ready: boolean;
 }
 
 /** A result not yet acknowledged by the controller: sent again after a reconnect. */
@@ -236,7 +238,7 @@ export class WorkerService {
       if (server) {
         server.lastSeen = now;
         // Back after a moment away (a Redis restart): take its jobs again.
-        if (!server.bull && !server.refusal) server.bull = this.createBullWorker(server);
+        if (!server.bull && !server.refusal && server.ready) server.bull = this.createBullWorker(server);
         continue;
       }
       await this.ensureStudy(key).catch((err: unknown) => this.options.log(`cannot serve study ${key}: ${(err as Error).message}`));
@@ -273,9 +275,21 @@ export class WorkerService {
     const info = parsed.data;
     if (!this.serves(info)) return null;
     if (this.servers.has(key)) return this.servers.get(key)!;
-    const server: StudyServer = { info, refusal: this.refusalFor(info), bull: null, pool: null, lastSeen: Date.now() };
+    const server: StudyServer = { info, refusal: this.refusalFor(info), bull: null, pool: null, lastSeen: Date.now(), ready: false };
     this.servers.set(key, server);
-    server.bull = this.createBullWorker(server);
+    if (server.refusal) {
+      server.ready = true;
+      server.bull = this.createBullWorker(server);
+    } else {
+      // Dataset and pool threads first, then take jobs: a job waits for a worker that can run it
+      // now rather than for this one's start-up. A pool that fails to build fails its first trial,
+      // which tells the controller why (as a local sweep's would).
+      const takeJobs = () => {
+        server.ready = true;
+        if (this.servers.get(key) === server && this.state === 'serving') server.bull ??= this.createBullWorker(server);
+      };
+      void this.pool(server).then(takeJobs, takeJobs);
+    }
     this.options.log(
       server.refusal
         ? `study ${info.name}: refusing its trials: ${server.refusal}`
