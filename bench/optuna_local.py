@@ -26,22 +26,11 @@ import tempfile  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
+from tpe_defaults import gamma, weights  # noqa: E402
 import optuna  # noqa: E402
 from optuna.samplers import TPESampler  # noqa: E402
 
 IMPORTED = time.time()
-
-
-def gamma(n):
-    return min(int(np.ceil(0.1 * n)), 25)
-
-
-def weights(n):
-    if n == 0:
-        return np.asarray([])
-    if n < 25:
-        return np.ones(n)
-    return np.concatenate([np.linspace(1.0 / n, 1.0, num=n - 25), np.ones(25)], axis=0)
 
 
 def objective(trial):

@@ -16,6 +16,7 @@ import sys
 import time
 
 import numpy as np
+from tpe_defaults import gamma, weights  # noqa: E402
 import optuna
 from optuna.samplers import TPESampler
 
@@ -60,18 +61,6 @@ FUNCTIONS = {
     "hartmann6": (hartmann6, [(0, 1)] * 6),
     "rosenbrock": (rosenbrock, [(-5, 10)] * 5),
 }
-
-
-def gamma(n):
-    return min(int(np.ceil(0.1 * n)), 25)
-
-
-def weights(n):
-    if n == 0:
-        return np.asarray([])
-    if n < 25:
-        return np.ones(n)
-    return np.concatenate([np.linspace(1.0 / n, 1.0, num=n - 25), np.ones(25)], axis=0)
 
 
 def main():

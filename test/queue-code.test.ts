@@ -6,30 +6,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { countsTowardBudget } from '../src/study/study.js';
-import { killAll, startCli, startWorker, studyState, until, type Proc } from './helpers/queue.js';
+import { queueScratch, startCli, startWorker, studyState, TEST_REDIS, uniqueStudy, until } from './helpers/queue.js';
 
-const URL = process.env['HS_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
-let dir: string;
-let procs: Proc[] = [];
-const unique = (name: string) => `${name}-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-qcode-'));
-  procs = [];
-});
-afterEach(() => {
-  killAll(procs);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const URL = TEST_REDIS;
+const scratch = queueScratch('hs-qcode-');
 
 /** A study whose module objective lives in `dir/code/` (relative to the space file, as users write it). */
 function study(name: string, source: string, trials: number): string {
-  fs.mkdirSync(path.join(dir, 'code'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'code', 'objective.mjs'), source);
-  const file = path.join(dir, `${name}.yaml`);
+  fs.mkdirSync(path.join(scratch.dir(), 'code'), { recursive: true });
+  fs.writeFileSync(path.join(scratch.dir(), 'code', 'objective.mjs'), source);
+  const file = path.join(scratch.dir(), `${name}.yaml`);
   fs.writeFileSync(
     file,
     `name: ${name}\nobjective: {module: ./code/objective.mjs}\nmetric: value\ndirection: minimize\nparams:\n  x: {type: float, low: 0, high: 1}\nsampler: {type: random, seed: 4}\nbudget: {trials: ${trials}}\n`,
@@ -41,23 +30,24 @@ const SOURCE = 'export async function objective(p) { return (p.x - 0.25) ** 2; }
 
 describe('module objectives on workers', () => {
   it('runs the code sent through Redis when the worker has no copy, and the same file under --code-root', async () => {
-    const name = unique('qcode');
+    const name = uniqueStudy('qcode');
     // Each trial takes 200 ms, so that both workers get some.
     const space = study(name, SOURCE.replace('return', 'await new Promise((r) => setTimeout(r, 200)); return'), 6);
-    const results = path.join(dir, 'results');
+    const results = path.join(scratch.dir(), 'results');
     // Worker 1: an empty --code-root, so no file there: it runs the shipped code.
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-empty-'));
     // Worker 2: a copy of the controller's working folder under --code-root, same bytes.
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-copy-'));
     fs.mkdirSync(path.join(copy, 'code'));
-    fs.copyFileSync(path.join(dir, 'code', 'objective.mjs'), path.join(copy, 'code', 'objective.mjs'));
+    fs.copyFileSync(path.join(scratch.dir(), 'code', 'objective.mjs'), path.join(copy, 'code', 'objective.mjs'));
     try {
       const a = startWorker(URL, [name], ['--workers', '1', '--name', 'shipped', '--code-root', empty]);
       const b = startWorker(URL, [name], ['--workers', '1', '--name', 'copied', '--code-root', copy]);
-      procs.push(a, b);
+      scratch.track(a);
+      scratch.track(b);
       await Promise.all([a.waitFor(/serving studies/), b.waitFor(/serving studies/)]);
-      const c = startCli(['sweep', space, '--queue', URL, '--results', results], {}, [], dir);
-      procs.push(c);
+      const c = startCli(['sweep', space, '--queue', URL, '--results', results], {}, [], scratch.dir());
+      scratch.track(c);
       expect(await c.exited, c.output()).toBe(0);
       const trials = studyState(results, name).trials;
       expect(trials.every((t) => t.state === 'complete')).toBe(true);
@@ -65,7 +55,7 @@ describe('module objectives on workers', () => {
       for (const t of trials) {
         expect(t.value).toBeCloseTo(((t.params.x as number) - 0.25) ** 2, 12);
         // repro looks for the controller's file, whichever copy ran.
-        expect((t.metrics['repro'] as { module: { path: string } }).module.path).toBe(path.join(dir, 'code', 'objective.mjs'));
+        expect((t.metrics['repro'] as { module: { path: string } }).module.path).toBe(path.join(scratch.dir(), 'code', 'objective.mjs'));
       }
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
@@ -74,21 +64,21 @@ describe('module objectives on workers', () => {
   });
 
   it('refuses a study whose module differs under --code-root (hash mismatch)', async () => {
-    const name = unique('qhash');
+    const name = uniqueStudy('qhash');
     const space = study(name, SOURCE, 3);
-    const results = path.join(dir, 'results');
+    const results = path.join(scratch.dir(), 'results');
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-other-'));
     fs.mkdirSync(path.join(other, 'code'));
     fs.writeFileSync(path.join(other, 'code', 'objective.mjs'), SOURCE.replace('0.25', '0.75'));
     try {
       const stale = startWorker(URL, [name], ['--workers', '1', '--name', 'stale', '--code-root', other]);
-      procs.push(stale);
+      scratch.track(stale);
       await stale.waitFor(/serving studies/);
-      const c = startCli(['sweep', space, '--queue', URL, '--results', results], {}, [], dir);
-      procs.push(c);
+      const c = startCli(['sweep', space, '--queue', URL, '--results', results], {}, [], scratch.dir());
+      scratch.track(c);
       await until(() => studyState(results, name).trials.some((t) => t.requeued), 20_000, 'a refused trial');
       const good = startWorker(URL, [name], ['--workers', '1', '--name', 'good']);
-      procs.push(good);
+      scratch.track(good);
       expect(await c.exited, c.output()).toBe(0);
       const trials = studyState(results, name).trials;
       const refused = trials.filter((t) => t.requeued);
@@ -101,14 +91,14 @@ describe('module objectives on workers', () => {
   });
 
   it('--trial-timeout stops a remote trial that hangs, recorded failed, and the sweep goes on', async () => {
-    const name = unique('qtime');
+    const name = uniqueStudy('qtime');
     const space = study(name, 'export async function objective(p, ctx) { if (ctx.trial === 1) await new Promise(() => {}); return p.x; }\n', 4);
-    const results = path.join(dir, 'results');
+    const results = path.join(scratch.dir(), 'results');
     const w = startWorker(URL, [name], ['--workers', '2', '--name', 'w']);
-    procs.push(w);
+    scratch.track(w);
     await w.waitFor(/serving studies/);
     const c = startCli(['sweep', space, '--queue', URL, '--results', results, '--trial-timeout', '2s']);
-    procs.push(c);
+    scratch.track(c);
     expect(await c.exited, c.output()).toBe(0);
     const trials = studyState(results, name).trials;
     expect(trials.find((t) => t.number === 1)).toMatchObject({ state: 'failed', error: 'exceeded --trial-timeout 2s (worker terminated)' });

@@ -1,34 +1,22 @@
 // A worker whose hypersweep version, addon build or GEMM kernels differ from
 // the controller's refuses the study's trials with a clear error on the trial,
 // instead of silently computing other numbers; the trial runs again elsewhere.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { parseQueueUrl } from '../src/dispatch/queue/address.js';
 import { WorkerService } from '../src/dispatch/queue/worker-service.js';
 import { countsTowardBudget } from '../src/study/study.js';
 import { hypersweepVersion } from '../src/trials/record.js';
-import { killAll, moduleSpace, startCli, startWorker, studyState, until, type Proc } from './helpers/queue.js';
+import { moduleSpace, queueScratch, startCli, startWorker, studyState, TEST_REDIS, uniqueStudy, until } from './helpers/queue.js';
 
-const URL = process.env['HS_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
-let dir: string;
-let procs: Proc[] = [];
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-qid-'));
-  procs = [];
-});
-afterEach(() => {
-  killAll(procs);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const URL = TEST_REDIS;
+const scratch = queueScratch('hs-qid-');
 
 describe('worker identity', () => {
   it('refuses the trials of a controller of another version; they run on a matching worker', async () => {
-    const study = `qid-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
+    const study = uniqueStudy('qid');
     const lines: string[] = [];
     const odd = new WorkerService({
       address: parseQueueUrl(URL),
@@ -45,14 +33,14 @@ describe('worker identity', () => {
       log: (line) => lines.push(line),
     });
     await odd.start();
-    const space = moduleSpace(dir, study, 'dispatch-objective.mjs', 'metric: value\ndirection: minimize\nparams:\n  x: {type: float, low: 0, high: 1}\n  steps: 2\nsampler: {type: random, seed: 1}\nbudget: {trials: 4}\n');
-    const results = path.join(dir, 'results');
+    const space = moduleSpace(scratch.dir(), study, 'dispatch-objective.mjs', 'metric: value\ndirection: minimize\nparams:\n  x: {type: float, low: 0, high: 1}\n  steps: 2\nsampler: {type: random, seed: 1}\nbudget: {trials: 4}\n');
+    const results = path.join(scratch.dir(), 'results');
     const controller = startCli(['sweep', space, '--queue', URL, '--results', results]);
-    procs.push(controller);
+    scratch.track(controller);
     try {
       await until(() => studyState(results, study).trials.some((t) => t.requeued), 20_000, 'a refused trial');
       const good = startWorker(URL, [study], ['--workers', '1', '--name', 'good']);
-      procs.push(good);
+      scratch.track(good);
       expect(await controller.exited, controller.output()).toBe(0);
     } finally {
       await odd.stop();

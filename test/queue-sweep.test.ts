@@ -5,43 +5,32 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { countsTowardBudget } from '../src/study/study.js';
 import { lastJsonLine, runCli } from './helpers/cli.js';
-import { FIXTURES, journalEvents, killAll, moduleSpace, startCli, startWorker, studyKeys, studyState, type Proc } from './helpers/queue.js';
+import { FIXTURES, journalEvents, moduleSpace, queueScratch, startCli, startWorker, studyKeys, studyState, TEST_REDIS, uniqueStudy } from './helpers/queue.js';
 
-const URL = process.env['HS_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
-let dir: string;
-let procs: Proc[] = [];
-const unique = (name: string) => `${name}-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-queue-'));
-  procs = [];
-});
-afterEach(() => {
-  killAll(procs);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const URL = TEST_REDIS;
+const scratch = queueScratch('hs-queue-');
 
 describe('distributed sweep', () => {
   it('runs a study on two worker processes: budget reached exactly, pruning across the queue, every trial placed, nothing left in Redis', async () => {
-    const study = unique('qbasic');
+    const study = uniqueStudy('qbasic');
     const space = moduleSpace(
-      dir,
+      scratch.dir(),
       study,
       'dispatch-objective.mjs',
       'metric: value\ndirection: minimize\nparams:\n  x: {type: float, low: 0, high: 1}\n  steps: 4\n' +
         'sampler: {type: tpe, seed: 3}\npruner: {type: median, n_startup_trials: 3}\nbudget: {trials: 16}\n',
     );
-    const results = path.join(dir, 'results');
+    const results = path.join(scratch.dir(), 'results');
     const env = { HS_STEP_MS: '15' };
     const workers = [startWorker(URL, [study], ['--workers', '1', '--name', 'alpha'], env), startWorker(URL, [study], ['--workers', '1', '--name', 'beta'], env)];
-    procs.push(...workers);
+    workers.forEach((w) => scratch.track(w));
     await Promise.all(workers.map((w) => w.waitFor(/serving studies/)));
     const controller = startCli(['sweep', space, '--queue', URL, '--results', results, '--json']);
-    procs.push(controller);
+    scratch.track(controller);
     expect(await controller.exited, controller.output()).toBe(0);
     const summary = lastJsonLine(controller.output()) as { stopped: string; counts: Record<string, number> };
     expect(summary.stopped).toBe('budget');
@@ -81,17 +70,17 @@ describe('distributed sweep', () => {
   });
 
   it('trains MLP trials remotely: the best weights come back to the controller and repro repeats the trial bit for bit', async () => {
-    const study = unique('qmlp');
-    const space = path.join(dir, `${study}.yaml`);
+    const study = uniqueStudy('qmlp');
+    const space = path.join(scratch.dir(), `${study}.yaml`);
     fs.writeFileSync(space, fs.readFileSync(path.join(FIXTURES, 'mlp-tiny.yaml'), 'utf8').replace('name: mlp-tiny', `name: ${study}`).replace('trials: 4', 'trials: 3'));
-    const results = path.join(dir, 'results');
+    const results = path.join(scratch.dir(), 'results');
     // Another working folder: nothing of the controller's is found by a relative path.
     const workerCwd = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-worker-cwd-'));
     const worker = startCli(['worker', '--queue', URL, '--studies', study, '--heartbeat', '200', '--workers', '1', '--threads', '1', '--name', 'trainer'], {}, [], workerCwd);
-    procs.push(worker);
+    scratch.track(worker);
     await worker.waitFor(/serving studies/);
     const controller = startCli(['sweep', space, '--queue', URL, '--results', results, '--device', 'cpu', '--json']);
-    procs.push(controller);
+    scratch.track(controller);
     expect(await controller.exited, controller.output()).toBe(0);
     const state = studyState(results, study);
     expect(state.trials.every((t) => t.state === 'complete' && t.worker === 'trainer')).toBe(true);

@@ -41,7 +41,8 @@ export async function isStudyLocked(studyDir: string): Promise<boolean> {
   return lockfile.check(path.join(studyDir, 'journal.jsonl'), { stale: STALE_MS, realpath: false });
 }
 
-function processIsAlive(pid: number): boolean {
+/** Whether a process of this pid runs on this host (EPERM: it does, as another user). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

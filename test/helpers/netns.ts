@@ -10,6 +10,8 @@
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
 
+import { processIsAlive } from '../../src/study/lock.js';
+
 const execFileAsync = promisify(execFile);
 
 export interface NetHost {
@@ -74,14 +76,6 @@ export function netnsAvailable(): boolean {
   return netnsUnavailableReason() === null;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Deletes namespaces (their processes and veth pairs) left by test processes
@@ -91,7 +85,7 @@ function reapStale(): void {
   const names = ipSync(['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '');
   for (const name of names) {
     const m = /^hs-.+-(\d+)-\d+$/.exec(name);
-    if (!m || pidAlive(Number(m[1]))) continue;
+    if (!m || processIsAlive(Number(m[1]))) continue;
     for (const pid of ipSync(['netns', 'pids', name]).split('\n').filter(Boolean)) {
       try {
         process.kill(Number(pid), 'SIGKILL');

@@ -2,9 +2,11 @@
 // worker processes (`hypersweep worker`), against a real Redis.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { Redis } from 'ioredis';
+import { afterEach, beforeEach } from 'vitest';
 
 import { readJournal } from '../../src/study/journal-reader.js';
 import { foldJournal, type StudyState } from '../../src/study/state.js';
@@ -108,4 +110,36 @@ export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 /** Kills what a test left running. */
 export function killAll(procs: readonly Proc[]): void {
   for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+}
+
+/** The Redis the queue tests use: the machine's (each test on studies and workers of its own). */
+export const TEST_REDIS = process.env['HS_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
+
+/** A study name no other test (or run) uses. */
+export function uniqueStudy(name: string): string {
+  return `${name}-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/**
+ * Per test: a scratch folder (removed after) and the processes started (killed
+ * after). Call once at the top of a test file.
+ */
+export function queueScratch(prefix: string): { dir(): string; track<P extends Proc>(p: P): P } {
+  let dir = '';
+  let procs: Proc[] = [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    procs = [];
+  });
+  afterEach(() => {
+    killAll(procs);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir: () => dir,
+    track: (p) => {
+      procs.push(p);
+      return p;
+    },
+  };
 }

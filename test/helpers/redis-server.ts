@@ -8,6 +8,8 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { processIsAlive } from '../../src/study/lock.js';
+
 export interface RedisServerOptions {
   /** Address to bind; default 127.0.0.1 (may be a netns host-side IP, see netns.ts). */
   host?: string;
@@ -51,7 +53,7 @@ const DIR_PREFIX = 'hypersweep-redis-';
 function reapStale(): void {
   for (const entry of readdirSync(tmpdir())) {
     const owner = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(entry)?.[1];
-    if (!owner || pidAlive(Number(owner))) continue;
+    if (!owner || processIsAlive(Number(owner))) continue;
     const dir = join(tmpdir(), entry);
     try {
       const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
@@ -63,14 +65,6 @@ function reapStale(): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A port the kernel considered free a moment ago (racy by nature; callers retry on EADDRINUSE). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
