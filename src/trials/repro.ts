@@ -12,8 +12,6 @@
 // - Test functions: exact. Module objectives: exact unless a tolerance is
 //   given (a module is exact when it is deterministic given params and ctx.seed).
 // Integers (steps) and states are always compared exactly.
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -30,7 +28,7 @@ import { evaluateTestFunction } from './functions.js';
 import { resolveMlpParams, type MlpParams } from './mlp/params.js';
 import { trainMlp, type MlpTrialResult } from './mlp/run.js';
 import type { TrialContext } from './objective.js';
-import { hypersweepVersion, provenance, type Provenance } from './record.js';
+import { hypersweepVersion, provenance } from './record.js';
 import { hasTrialWeights, loadTrialWeights } from './weights.js';
 
 // ---------------------------------------------------------------------------
