@@ -179,27 +179,44 @@ if (section('capacity')) {
 
 // (c) Scaling on CPU-bound trials --------------------------------------------------
 if (section('scaling')) {
-  const rows: Array<Array<string | number | null>> = [];
-  const rates: number[] = [];
-  for (const procs of [1, 2]) {
-    log(`scaling: 8 MLP trials, ${procs} worker process(es) x 1 thread...`);
-    const study = studyName('scaling');
-    const file = space(
-      study,
-      '{model: mlp}',
-      `dataset: {name: mnist, train_subset: ${quick ? 5000 : 20000}}\nmetric: val_accuracy\ndirection: maximize\nparams:\n  alpha0: {type: float, low: 0.1, high: 2, log: true}\n  batch_size: 64\nfixed:\n  epochs: 1\nsampler: {type: random, seed: 2}\nbudget: {trials: 8}\n`,
-    );
-    const run = await distributed(study, file, procs, 1, 1, {}, ['--save-weights', 'none']);
-    const perHour = (8 / run.spanS) * 3600;
-    rates.push(perHour);
-    const durations = run.trials.map((t) => t.durationS ?? 0).sort((a, b) => a - b);
-    rows.push([procs, run.spanS, perHour, durations[Math.floor(durations.length / 2)]!]);
+  // Two-process figures on this VM are bimodal (bench/README.md): the configurations alternate
+  // over several rounds and each keeps its best span, as the other benchmarks do.
+  const rounds = quick ? 1 : 3;
+  const best = new Map<number, { spanS: number; medianS: number; spans: number[] }>();
+  for (let round = 0; round < rounds; round++) {
+    for (const procs of [1, 2]) {
+      log(`scaling: round ${round + 1}/${rounds}, 8 MLP trials, ${procs} worker process(es) x 1 thread...`);
+      const study = studyName('scaling');
+      const file = space(
+        study,
+        '{model: mlp}',
+        `dataset: {name: mnist, train_subset: ${quick ? 5000 : 20000}}\nmetric: val_accuracy\ndirection: maximize\nparams:\n  alpha0: {type: float, low: 0.1, high: 2, log: true}\n  batch_size: 64\nfixed:\n  epochs: 1\nsampler: {type: random, seed: 2}\nbudget: {trials: 8}\n`,
+      );
+      const run = await distributed(study, file, procs, 1, 1, {}, ['--save-weights', 'none']);
+      const durations = run.trials.map((t) => t.durationS ?? 0).sort((a, b) => a - b);
+      const kept = best.get(procs);
+      const spans = [...(kept?.spans ?? []), run.spanS];
+      if (!kept || run.spanS < kept.spanS) best.set(procs, { spanS: run.spanS, medianS: durations[Math.floor(durations.length / 2)]!, spans });
+      else kept.spans = spans;
+    }
   }
-  const ratio = rates[1]! / rates[0]!;
-  out['scaling'] = { one: rates[0], two: rates[1], ratio };
+  const one = best.get(1)!;
+  const two = best.get(2)!;
+  const perHour = (b: { spanS: number }) => (8 / b.spanS) * 3600;
+  const ratio = perHour(two) / perHour(one);
+  out['scaling'] = { rounds, one: perHour(one), two: perHour(two), ratio, spans_one: one.spans, spans_two: two.spans };
   if (!json) {
-    console.log('\n(c) Scaling: 8 CPU-bound MLP trials, 1 thread per trial\n');
-    console.log(renderTable(['worker processes', 'span s', 'trials/hour', 'median trial s'], rows, [0, 1, 0, 2]));
+    console.log(`\n(c) Scaling: 8 CPU-bound MLP trials, 1 thread per trial (best of ${rounds} alternating rounds)\n`);
+    console.log(
+      renderTable(
+        ['worker processes', 'best span s', 'trials/hour', 'median trial s', 'all spans s'],
+        [
+          [1, one.spanS, perHour(one), one.medianS, one.spans.map((x) => x.toFixed(1)).join(' ')],
+          [2, two.spanS, perHour(two), two.medianS, two.spans.map((x) => x.toFixed(1)).join(' ')],
+        ],
+        [0, 1, 0, 2, 0],
+      ),
+    );
     console.log(`\n2 processes / 1 process: ${ratio.toFixed(2)}x  (target >= 1.8: ${verdict(ratio >= 1.8)})`);
   }
 }
