@@ -96,6 +96,11 @@ export class QueueExecutor implements TrialExecutor {
   private readonly timers: NodeJS.Timeout[] = [];
   private readerLoop: Promise<void> = Promise.resolve();
   private lastJobCheck = 0;
+  /** Whether the inbox is being read (from the first trial on: after a resume's adoptions). */
+  private reading = false;
+  /** Trials of a resume that Redis still has a job for, or messages about (see prepareAdoption). */
+  private readonly knownJobs = new Set<number>();
+  private readonly inboxTrials = new Set<number>();
   /** When our own connection to Redis came back: workers are judged on their heartbeats from then on. */
   private reconnectedAt = 0;
   private polling = false;
@@ -217,9 +222,6 @@ export class QueueExecutor implements TrialExecutor {
     return settled;
   }
 
-  /** Trials of a resume that Redis still has a job for, or messages about (see prepareAdoption). */
-  private readonly knownJobs = new Set<number>();
-  private readonly inboxTrials = new Set<number>();
   /** Late results already recorded ignored (trial/worker id). */
   private readonly ignored = new Set<string>();
 
@@ -248,7 +250,6 @@ export class QueueExecutor implements TrialExecutor {
       if (!this.closed) this.readerLoop = this.readInbox();
     });
   }
-  private reading = false;
 
   private track(ticket: TrialTicket, control: TrialControl, hardStop: AbortSignal, adopted: boolean): Promise<TrialResult> {
     return new Promise<TrialResult>((resolve, reject) => {
