@@ -93,4 +93,26 @@ describe('distributed sweep', () => {
     expect(repro.stdout).toMatch(/result: REPRODUCED, bit-identical/);
     fs.rmSync(workerCwd, { recursive: true, force: true });
   });
+
+  it('--workers 1 with --queue runs trials both in the local pool and on a remote worker', async () => {
+    const study = uniqueStudy('qmixed');
+    const space = moduleSpace(
+      scratch.dir(),
+      study,
+      'dispatch-objective.mjs',
+      'metric: value\ndirection: minimize\nparams:\n  x: {type: float, low: 0, high: 1}\n  steps: 3\nsampler: {type: random, seed: 8}\nbudget: {trials: 10}\n',
+    );
+    const results = path.join(scratch.dir(), 'results');
+    const env = { HS_STEP_MS: '60' };
+    const remote = scratch.track(startWorker(URL, [study], ['--workers', '1', '--name', 'remote'], env));
+    await remote.waitFor(/serving studies/);
+    const controller = scratch.track(startCli(['sweep', space, '--queue', URL, '--workers', '1', '--results', results, '--json'], env));
+    expect(await controller.exited, controller.output()).toBe(0);
+    const trials = studyState(results, study).trials;
+    expect(trials.filter((t) => t.state === 'complete')).toHaveLength(10);
+    // Local trials run in the pool's slot w0; remote ones on the worker, with its host and pid.
+    expect(trials.some((t) => t.worker === 'w0' && t.host === null)).toBe(true);
+    expect(trials.some((t) => t.worker === 'remote' && t.pid !== null)).toBe(true);
+    expect(trials.every((t) => t.worker === 'w0' || t.worker === 'remote')).toBe(true);
+  });
 });
