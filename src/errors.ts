@@ -224,6 +224,12 @@ export const Errors = {
       `the grid is exhausted: all ${size} points have been tried or are running`,
       { hint: 'lower --trials to the grid size, or widen the grid' },
     ),
+  gridDefineByRun: (name: string) =>
+    new HypersweepError(
+      'E_GRID_DEFINE_BY_RUN',
+      `the grid sampler cannot suggest "${name}" on its own: define-by-run parameters are not supported by grid search`,
+      { ...usage, hint: 'declare the parameter in the search space (a finite set of values), or use the tpe or random sampler' },
+    ),
   trialToldTwice: (trial: number) =>
     new HypersweepError('E_SAMPLER_TOLD_TWICE', `trial ${trial} was reported to the sampler twice`),
 
@@ -399,6 +405,33 @@ export const Errors = {
     new HypersweepError('E_QUEUE_OPTION', `${option} only applies to a distributed sweep`, {
       ...usage,
       hint: 'add --queue redis://HOST:PORT (or set HYPERSWEEP_QUEUE)',
+    }),
+
+  // --- the library API (issue 12) ---------------------------------------------------------
+  apiObjective: (study: string) =>
+    new HypersweepError('E_API_OBJECTIVE', `study "${study}" has no objective of its own: its trials are run by the program that uses it through the library API`, {
+      ...usage,
+      hint: `run it from that code: (await loadStudy('${study}')).optimize(objective); or start a study from a space file with an objective`,
+    }),
+  suggestConflict: (trial: number, name: string, before: string, now: string) =>
+    new HypersweepError('E_SUGGEST_CONFLICT', `trial ${trial}: parameter "${name}" was suggested as ${before} and now as ${now}`, {
+      ...usage,
+      hint: 'suggest a parameter with the same distribution every time, or give the new one another name',
+    }),
+  trialFinished: (trial: number, state: string, what: string) =>
+    new HypersweepError('E_TRIAL_FINISHED', `trial ${trial} is already ${state}: cannot ${what}`, {
+      ...usage,
+      hint: 'tell each trial once, and report or suggest only before telling it',
+    }),
+  foreignTrial: (trial: number, study: string) =>
+    new HypersweepError('E_FOREIGN_TRIAL', `trial ${trial} was not asked of study "${study}" by this handle`, {
+      ...usage,
+      hint: 'tell a trial to the study handle whose ask() returned it',
+    }),
+  studyClosed: (study: string) =>
+    new HypersweepError('E_STUDY_CLOSED', `study "${study}" was closed by this handle`, {
+      ...usage,
+      hint: 'open it again with loadStudy()',
     }),
 } as const;
 

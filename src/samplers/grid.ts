@@ -11,7 +11,7 @@
 // study can cap its budget up front.
 
 import { Errors } from '../errors.js';
-import { describe, finiteValues, type Distribution, type Params, type Scalar, type SearchSpace } from '../space/distributions.js';
+import { describe, finiteValues, type Distribution, type Params, type ParamValue, type Scalar, type SearchSpace } from '../space/distributions.js';
 import type { FinishedTrial, RecordedParams, Sampler, TrialSnapshot } from './sampler.js';
 
 interface Axis {
@@ -86,6 +86,10 @@ export class GridSampler implements Sampler {
     while (index < this.capacity && (this.taken.has(index) || busy.has(index))) index++;
     if (index >= this.capacity) throw Errors.gridExhausted(this.capacity);
     return this.point(index);
+  }
+
+  sampleParam(_trialNumber: number, name: string): ParamValue {
+    throw Errors.gridDefineByRun(name);
   }
 
   tell(trial: FinishedTrial): void {

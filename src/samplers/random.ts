@@ -5,8 +5,8 @@
 // same draws, so TPE and random agree on the first n_startup_trials trials.
 
 import { quantize, type Distribution, type Params, type ParamValue, type SearchSpace } from '../space/distributions.js';
-import { Stream, rngFor, type Rng } from './rng.js';
-import type { FinishedTrial, Sampler, TrialSnapshot } from './sampler.js';
+import { Stream, rngFor, rngForParam, type Rng } from './rng.js';
+import type { FinishedTrial, RecordedParams, Sampler, TrialSnapshot } from './sampler.js';
 
 /** One random value of a distribution. Consumes a fixed number of draws per type. */
 export function randomValue(dist: Distribution, rng: Rng): ParamValue {
@@ -63,5 +63,9 @@ export class RandomSampler implements Sampler {
 
   tell(_trial: FinishedTrial): void {
     // Random search learns nothing.
+  }
+
+  sampleParam(trialNumber: number, name: string, distribution: Distribution, _running: readonly TrialSnapshot[], _soFar: RecordedParams): ParamValue {
+    return randomValue(distribution, rngForParam(this.seed, trialNumber, name));
   }
 }

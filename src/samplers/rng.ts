@@ -19,6 +19,8 @@ export const Stream = {
   sampler: 1,
   /** The trial's own training seed (weight init, shuffling). */
   trial: 2,
+  /** Define-by-run: one parameter's draws, keyed by its name (see rngForParam). */
+  param: 3,
 } as const;
 export type StreamId = (typeof Stream)[keyof typeof Stream];
 
@@ -124,6 +126,26 @@ export function rngFor(studySeed: number, trialNumber: number, stream: StreamId)
   checkUint32('seed', studySeed);
   checkUint32('trial number', trialNumber);
   return new Rng(studySeed, trialNumber, stream);
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units (a parameter name → a key word). */
+function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The generator of one parameter of one trial, for define-by-run sampling: a
+ * pure function of (study seed, trial number, name), so a parameter's draws do
+ * not depend on which other parameters the trial asked for, or in what order.
+ */
+export function rngForParam(studySeed: number, trialNumber: number, name: string): Rng {
+  checkUint32('seed', studySeed);
+  checkUint32('trial number', trialNumber);
+  // The stream word mixes the name with Stream.param, so that it does not
+  // coincide with the whole-trial streams for any ordinary name.
+  return new Rng(studySeed, trialNumber, hash32(hashName(name) ^ Stream.param) ^ 0x5bd1e995);
 }
 
 /**

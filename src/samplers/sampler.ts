@@ -10,8 +10,16 @@
 // never from state kept between asks, and the order of tell() calls does not
 // matter (trials are ordered by number internally). So a sampler rebuilt by
 // replaying the journal suggests exactly what the uninterrupted one would.
+//
+// Define-by-run (trial.suggestFloat(name, …) in the library API): the objective
+// names a parameter only when it runs, so sampleParam(n, name, dist, running,
+// paramsSoFar) samples that one parameter on its own, as Optuna's
+// sample_independent does. It is a pure function of (seed, n, name, dist, the
+// trials told, running): its randomness comes from rngForParam(seed, n, name),
+// never from what the trial asked for before, so asking in another order
+// gives the same values.
 
-import type { Params, ParamValue, SearchSpace } from '../space/distributions.js';
+import type { Distribution, Params, ParamValue, SearchSpace } from '../space/distributions.js';
 import type { Direction, SamplerSpec } from '../space/spec.js';
 import { GridSampler } from './grid.js';
 import { RandomSampler } from './random.js';
@@ -52,6 +60,22 @@ export interface Sampler {
   ask(trialNumber: number, running: readonly TrialSnapshot[]): Params;
   /** Records a finished trial; each trial number once, in any order. */
   tell(trial: FinishedTrial): void;
+  /**
+   * Define-by-run: a value of `distribution` for parameter `name` of trial
+   * `trialNumber`. Random: a draw from rngForParam(seed, n, name). TPE: fitted
+   * univariately on the told trials where `name` holds a value `distribution`
+   * can produce (absent/null/other values: not observed), with the running
+   * trials as liars; random (the same draw) before n_startup_trials. Grid:
+   * throws Errors.gridDefineByRun. `paramsSoFar` (what the trial holds already)
+   * is for samplers that condition on it; none of the present ones does.
+   */
+  sampleParam(
+    trialNumber: number,
+    name: string,
+    distribution: Distribution,
+    running: readonly TrialSnapshot[],
+    paramsSoFar: RecordedParams,
+  ): ParamValue;
 }
 
 /** Builds the sampler a spec names. `seed` is the study seed (an unsigned 32-bit integer). */

@@ -11,7 +11,13 @@ export type ObjectiveSpec =
   | { readonly kind: 'model'; readonly model: ModelName }
   /** `module` as written in the file; `path` resolved against the file's folder. */
   | { readonly kind: 'module'; readonly module: string; readonly path: string }
-  | { readonly kind: 'function'; readonly function: TestFunctionName; readonly dims: number };
+  | { readonly kind: 'function'; readonly function: TestFunctionName; readonly dims: number }
+  /**
+   * The caller's own code, through the library API (ask-and-tell, or a function
+   * given to study.optimize): a study without an objective of its own, so the
+   * CLI can rank and report it but not run its trials.
+   */
+  | { readonly kind: 'api' };
 
 export interface DatasetSpec {
   /** A dataset name (mnist, fashion-mnist), or an image folder as written in the file. */

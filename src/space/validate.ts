@@ -262,8 +262,21 @@ function checkModelParam(problems: Problems, at: PathSegment[], name: string, ki
   }
 }
 
-function parseObjective(problems: Problems, raw: unknown, baseDir: string): ObjectiveSpec | null {
+/**
+ * One distribution written as in a space file's params (the library API's
+ * trial.suggestFloat / suggestInt / suggestCategorical), checked by the same
+ * rules; `where` names it in the error.
+ */
+export function parseDistribution(raw: unknown, where: string): Distribution {
+  const problems = new Problems();
+  const dist = parseParam(problems, [], raw);
+  if (!dist || !problems.empty) throw Errors.spaceInvalid(where, problems.list);
+  return dist;
+}
+
+function parseObjective(problems: Problems, raw: unknown, baseDir: string, callerObjective = false): ObjectiveSpec | null {
   const at = ['objective'];
+  if (raw === undefined && callerObjective) return { kind: 'api' };
   if (raw === undefined) {
     problems.add(at, 'missing (expected one of {model: …}, {module: …}, {function: …})');
     return null;
@@ -412,7 +425,13 @@ export function gridSize(params: Readonly<Record<string, Distribution>>): number
  * `file` names it in errors; relative module paths resolve against `baseDir`.
  * Throws Errors.spaceInvalid listing every problem found.
  */
-export function validateStudySpec(raw: unknown, file: string, baseDir: string = path.dirname(file)): StudySpec {
+export function validateStudySpec(
+  raw: unknown,
+  file: string,
+  baseDir: string = path.dirname(file),
+  /** The library API: without an objective key, the caller's code is the objective ({kind: 'api'}). */
+  options: { callerObjective?: boolean } = {},
+): StudySpec {
   const problems = new Problems();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     problems.add([], `expected a mapping of keys (name, objective, params, …), got ${show(raw)}`);
@@ -420,7 +439,7 @@ export function validateStudySpec(raw: unknown, file: string, baseDir: string = 
   }
   const top = problems.fromZod([], topSchema.safeParse(raw, { reportInput: true }));
   const src = raw as Record<string, unknown>;
-  const objective = parseObjective(problems, src.objective, baseDir);
+  const objective = parseObjective(problems, src.objective, baseDir, options.callerObjective ?? false);
   const dataset = parseDataset(problems, src.dataset, objective, baseDir);
   const sampler = parseSampler(problems, src.sampler);
 
@@ -511,7 +530,7 @@ export function validateStudySpec(raw: unknown, file: string, baseDir: string = 
       problems.add(['metric'], `expected one of ${metrics.join(', ')}, got ${show(metric)}`);
     }
     if (direction === undefined && src.direction === undefined) problems.add(['direction'], 'missing (expected maximize or minimize)');
-  } else if (objective?.kind === 'module') {
+  } else if (objective?.kind === 'module' || objective?.kind === 'api') {
     metric ??= 'value';
     if (direction === undefined && src.direction === undefined) problems.add(['direction'], 'missing (expected maximize or minimize)');
   } else if (objective?.kind === 'function') {

@@ -71,6 +71,20 @@ export interface WorkerEvent {
   reason?: string;
 }
 
+/**
+ * Define-by-run (the library API's trial.suggestFloat / suggestInt /
+ * suggestCategorical): a parameter the trial asked for while it ran, merged
+ * into the trial's params as if trial_started had listed it.
+ */
+export interface ParamSuggestedEvent {
+  event: 'param_suggested';
+  trial: number;
+  name: string;
+  value: ParamValue;
+  /** The distribution it was drawn from (src/space/distributions.ts), for readers that plot or re-check it. */
+  distribution: unknown;
+}
+
 export interface IntermediateEvent {
   event: 'intermediate';
   trial: number;
@@ -108,6 +122,7 @@ export interface ControllerEvent {
 export type JournalEvent =
   | StudyCreatedEvent
   | TrialStartedEvent
+  | ParamSuggestedEvent
   | IntermediateEvent
   | TrialFinishedEvent
   | TrialAssignedEvent

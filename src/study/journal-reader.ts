@@ -16,6 +16,7 @@ export interface JournalReadResult {
 const KNOWN_EVENTS = new Set([
   'study_created',
   'trial_started',
+  'param_suggested',
   'intermediate',
   'trial_finished',
   'trial_assigned',
@@ -28,7 +29,7 @@ const KNOWN_EVENTS = new Set([
 ]);
 
 /** Events about one trial: they carry its number. */
-const TRIAL_EVENTS = new Set(['trial_started', 'intermediate', 'trial_finished', 'trial_assigned', 'result_ignored']);
+const TRIAL_EVENTS = new Set(['trial_started', 'param_suggested', 'intermediate', 'trial_finished', 'trial_assigned', 'result_ignored']);
 
 export function readJournal(file: string): JournalReadResult {
   let text: string;

@@ -423,7 +423,7 @@ function finishedHead(line: string): Record<string, unknown> | null {
   }
 }
 
-const KNOWN_EVENTS = new Set(['study_created', 'trial_started', 'intermediate', 'trial_finished', 'controller_started', 'controller_stopped']);
+const KNOWN_EVENTS = new Set(['study_created', 'trial_started', 'param_suggested', 'intermediate', 'trial_finished', 'controller_started', 'controller_stopped']);
 
 /** A study's journal read for ranking (see above). */
 export function readStudyForRanking(resultsDir: string, name: string): RankableStudy {
@@ -489,6 +489,10 @@ export function readStudyForRanking(resultsDir: string, name: string): RankableS
       const t = new ScannedTrial(number as number, e['params'] as Params);
       byNumber.set(t.number, t);
       trials.push(t);
+    } else if (kind === 'param_suggested') {
+      // Define-by-run: merged into the trial's params (see journal-reader.ts / foldJournal).
+      const t = byNumber.get(number as number);
+      if (t) t.params[e['name'] as string] = e['value'] as ParamValue;
     } else if (kind === 'trial_finished') {
       finish(e, null, i + 1);
     } else if (kind === 'intermediate') {

@@ -84,6 +84,11 @@ export function foldJournal(events: readonly JournalLine[]): StudyState {
         nextNumber = Math.max(nextNumber, e.trial + 1);
         break;
       }
+      case 'param_suggested': {
+        const record = byNumber.get(e.trial);
+        if (record) record.params[e.name] = e.value;
+        break;
+      }
       case 'intermediate': {
         byNumber.get(e.trial)?.intermediate.push([e.step, e.value]);
         break;

@@ -12,6 +12,7 @@ import {
   JOURNAL_FORMAT,
   type FinishedState,
   type Params,
+  type ParamValue,
   type TrialFinishedEvent,
   type TrialAssignedEvent,
   type TrialStartedEvent,
@@ -163,6 +164,13 @@ export class Study {
     this.runningTrials++;
     this.state.nextNumber++;
     return record;
+  }
+
+  /** Define-by-run: a parameter the running trial asked for, journalled and merged into its params. */
+  suggestParam(trial: number, name: string, value: ParamValue, distribution: unknown): void {
+    this.writer.append({ event: 'param_suggested', trial, name, value, distribution });
+    const record = this.trial(trial);
+    if (record) record.params[name] = value;
   }
 
   report(trial: number, step: number, value: number): void {

@@ -109,6 +109,8 @@ export async function buildObjective(
     }
     case 'module':
       return withRepro(await loadModuleObjective(objective.path), objectiveReproInfo(spec, hypersweepVersion()));
+    case 'api':
+      throw Errors.apiObjective(spec.name);
     case 'model': {
       const data = dataset ?? (await loadStudyDataset(spec, runtime.weights?.resultsDir ?? 'results'));
       if (objective.model === 'mlp') {

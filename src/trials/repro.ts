@@ -204,6 +204,8 @@ export async function reproduceTrial(
     case 'function':
     case 'module':
       return reproduceObjective(studyName, state, spec, trial, options);
+    case 'api':
+      throw Errors.trialNotReproducible(studyName, number, 'its objective is code of the program that ran it through the library API');
   }
 }
 

@@ -16,13 +16,19 @@
 // (groups.ts; kernel constants mostly from the KernelCache) and of l only if
 // the good group changed; then the kernels near each candidate, and the full
 // log g only for the few candidates that might be the best (bestRatio).
+//
+// sampleParam (define-by-run) keeps, per (name, distribution), a TpeSampler of
+// its own over that one parameter, told every trial this one was told: the
+// split is over all finished trials and l and g see only those where the
+// parameter holds a value of the distribution (Optuna's sample_independent).
+// Its draws come from rngForParam(seed, n, name).
 
 import { Errors } from '../../errors.js';
 import type { Distribution, Params, ParamValue, SearchSpace } from '../../space/distributions.js';
 import type { Direction, TpeOptions } from '../../space/spec.js';
 import { randomParams } from '../random.js';
-import { Stream, rngFor, type Rng } from '../rng.js';
-import type { FinishedTrial, Sampler, TrialSnapshot } from '../sampler.js';
+import { Stream, rngFor, rngForParam, type Rng } from '../rng.js';
+import type { FinishedTrial, RecordedParams, Sampler, TrialSnapshot } from '../sampler.js';
 import { Arena } from './arena.js';
 import { buildDims, internalValue, type Dim } from './dims.js';
 import { badGroup, goodGroup, goodRows, type GroupShape, type Liar } from './groups.js';
@@ -69,12 +75,21 @@ export class TpeSampler implements Sampler {
   private readonly fits = new Map<string, Fit>();
   /** Per dimension, the constants of univariate numeric kernels by store row (null: categorical). */
   private readonly kernelCaches: Array<KernelCache | null>;
+  /** Every trial told, for the define-by-run samplers made after it was told. */
+  private readonly history: FinishedTrial[] = [];
+  /** Define-by-run: one single-parameter sampler per (name, distribution). */
+  private readonly byName = new Map<string, TpeSampler>();
 
+  /**
+   * `paramName`: this sampler serves define-by-run draws of that one parameter
+   * (randomness from rngForParam(seed, n, paramName) instead of rngFor).
+   */
   constructor(
     private readonly space: SearchSpace,
     private readonly direction: Direction,
     private readonly seed: number,
     private readonly options: TpeOptions,
+    private readonly paramName: string | null = null,
   ) {
     this.dims = buildDims(space);
     this.dimDists = this.dims.map((d) => space[d.param]!);
@@ -102,13 +117,28 @@ export class TpeSampler implements Sampler {
   tell(trial: FinishedTrial): void {
     if (this.told.has(trial.number)) throw Errors.trialToldTwice(trial.number);
     this.told.add(trial.number);
+    this.history.push(trial);
+    for (const inner of this.byName.values()) inner.tell(trial);
     const key = rankingKey(trial, this.direction);
     if (key === null) return;
     this.store.add(trial.number, key[0], key[1], this.internals(trial.params));
   }
 
+  sampleParam(trialNumber: number, name: string, distribution: Distribution, running: readonly TrialSnapshot[], _soFar: RecordedParams): ParamValue {
+    if (distribution.type === 'fixed') return distribution.value;
+    const key = `${name}\u0000${JSON.stringify(distribution)}`;
+    let inner = this.byName.get(key);
+    if (!inner) {
+      const options = { ...this.options, multivariate: false };
+      inner = new TpeSampler({ [name]: distribution }, this.direction, this.seed, options, name);
+      for (const trial of this.history) inner.tell(trial);
+      this.byName.set(key, inner);
+    }
+    return inner.ask(trialNumber, running)[name]!;
+  }
+
   ask(trialNumber: number, running: readonly TrialSnapshot[]): Params {
-    const rng = rngFor(this.seed, trialNumber, Stream.sampler);
+    const rng = this.paramName === null ? rngFor(this.seed, trialNumber, Stream.sampler) : rngForParam(this.seed, trialNumber, this.paramName);
     const n = this.store.count;
     if (n < this.options.nStartupTrials || this.dims.length === 0) return randomParams(this.space, rng);
 
