@@ -10,6 +10,8 @@ import { isHypersweepError } from '../errors.js';
 import type { Pruner } from '../pruners/pruner.js';
 import { deriveTrialSeed } from '../samplers/rng.js';
 import type { Sampler, TrialSnapshot } from '../samplers/sampler.js';
+import { contains, describe } from '../space/distributions.js';
+import { STOPPED_FROM_DASHBOARD, type ControlRequest } from '../study/control.js';
 import type { Params } from '../study/events.js';
 import type { TrialRecord } from '../study/state.js';
 import { INTERRUPTED, type Study } from '../study/study.js';
@@ -50,6 +52,8 @@ export interface SweepOptions {
   /** Aborting stops asking and asks running trials to stop (recorded interrupted). */
   signal?: AbortSignal;
   listener?: SweepListener;
+  /** The control channel (the dashboard): called with the apply function, returns an unsubscribe. See applyControl. */
+  control?: (apply: (request: ControlRequest) => void) => () => void;
 }
 
 export type StopReason = 'budget' | 'time' | 'interrupted' | 'exhausted';
@@ -75,6 +79,8 @@ interface InFlight {
   stop: 'interrupted' | 'timeout' | null;
   /** Whether the pruner answered "prune" to one of its reports. */
   pruned: boolean;
+  /** Why it was stopped from outside (the dashboard): recorded with the pruned state. */
+  reason?: string;
   done: Promise<void>;
 }
 
@@ -94,6 +100,11 @@ export async function runSweep(
   const grace = options.stopGraceSeconds ?? (timeout === null ? 10 : Math.min(10, Math.max(1, timeout / 2)));
   let stoppedAsking: StopReason | null = null;
   let fatal: Error | null = null;
+  // The control channel: the budget may change, params may be given, the study may be asked to stop.
+  let budget = options.budget;
+  const enqueued: Params[] = [];
+  let stopAsked = false;
+  let nudge = nudger();
 
   const stopAll = () => {
     for (const t of running.values()) requestStop(t, 'interrupted');
@@ -101,10 +112,10 @@ export async function runSweep(
   options.signal?.addEventListener('abort', stopAll);
 
   const whyStop = (): StopReason | null => {
-    if (options.signal?.aborted || fatal) return 'interrupted';
+    if (options.signal?.aborted || fatal || stopAsked) return 'interrupted';
     if (options.timeSeconds !== null && (performance.now() - started) / 1000 >= options.timeSeconds) return 'time';
-    if (countedTrials(study) >= options.budget) return 'budget';
-    if (retries.length === 0 && countedTrials(study) >= sampler.capacity) return 'exhausted';
+    if (countedTrials(study) >= budget) return 'budget';
+    if (retries.length === 0 && enqueued.length === 0 && countedTrials(study) >= sampler.capacity) return 'exhausted';
     return null;
   };
 
@@ -146,6 +157,7 @@ export async function runSweep(
 
   const start = (): void => {
     const retry = retries.shift();
+    const given = retry ? undefined : enqueued.shift();
     const number = study.state.nextNumber;
     let params: Params;
     let seed: number;
@@ -154,11 +166,12 @@ export async function runSweep(
       seed = retry.seed;
     } else {
       const pending: TrialSnapshot[] = [...running.values()].map((t) => ({ number: t.record.number, params: t.record.params }));
-      params = sampler.ask(number, pending);
+      // Params given through the control channel win; the sampler fills in any left out (as Optuna's enqueue_trial).
+      params = { ...sampler.ask(number, pending), ...given };
       seed = deriveTrialSeed(study.seed, number);
     }
     const slot = freeSlot();
-    const record = study.startTrial(params, seed, executor.label?.(slot) ?? `w${slot}`, retry ? retry.number : null);
+    const record = study.startTrial(params, seed, executor.label?.(slot) ?? `w${slot}`, retry ? retry.number : null, given !== undefined);
     options.listener?.trialStarted?.(record);
     track(record, slot, (control, hardStop) => executor.runTrial({ number, seed, params, slot }, control, hardStop));
   };
@@ -247,13 +260,50 @@ export async function runSweep(
     );
   }
 
+  // What the dashboard asks (src/study/control.ts), journalled as applied or refused.
+  const applyControl = (r: ControlRequest): void => {
+    const base = { action: r.action, id: r.id, source: r.source };
+    const refuse = (why: string) => study.controlAction({ ...base, ...('trial' in r ? { trial: r.trial } : {}), refused: why });
+    if (stoppedAsking !== null && stoppedAsking !== 'budget') return refuse(`the study is stopping (${stoppedAsking})`);
+    switch (r.action) {
+      case 'stop_trial': {
+        const t = running.get(r.trial);
+        if (!t || t.record.state !== 'running') return refuse(`trial ${r.trial} is not running`);
+        study.controlAction({ ...base, trial: r.trial });
+        t.pruned = true;
+        t.reason = STOPPED_FROM_DASHBOARD;
+        requestStop(t, 'interrupted');
+        break;
+      }
+      case 'stop_study':
+        // As Ctrl-C, but gentler: no new trial starts; the running ones run to their end.
+        study.controlAction(base);
+        stopAsked = true;
+        break;
+      case 'enqueue_trial': {
+        const wrong = checkGivenParams(study, r.params);
+        if (wrong) return refuse(wrong);
+        study.controlAction({ ...base, params: r.params });
+        enqueued.push(r.params);
+        break;
+      }
+      case 'set_budget':
+        study.controlAction({ ...base, budget: r.budget });
+        budget = r.budget;
+        break;
+    }
+    if (stoppedAsking === 'budget' && countedTrials(study) < budget) stoppedAsking = null;
+    nudge.wake();
+  };
+  const unsubscribe = options.control?.(applyControl);
+
   try {
     for (;;) {
       while (stoppedAsking === null && running.size < capacity()) {
         const why = whyStop();
         if (why !== null) {
           stoppedAsking = why;
-          if (why === 'interrupted') stopAll();
+          if (why === 'interrupted' && !stopAsked) stopAll();
           break;
         }
         start();
@@ -261,20 +311,24 @@ export async function runSweep(
       if (running.size === 0) {
         // Nothing to wait for: either asking stopped, or no capacity at all (a queue with no worker yet).
         if (stoppedAsking !== null || !executor.capacityChanged) break;
-        await Promise.race([capacityWake(), abortedPromise(options.signal)]);
+        await Promise.race([capacityWake(), abortedPromise(options.signal), nudge.promise]);
+        nudge = nudge.woken ? nudger() : nudge;
         if (options.signal?.aborted && stoppedAsking === null) stoppedAsking = 'interrupted';
         continue;
       }
       const waits: Array<Promise<unknown>> = [...running.values()].map((t) => t.done);
       if (executor.capacityChanged && stoppedAsking === null) waits.push(capacityWake());
+      waits.push(nudge.promise);
       await Promise.race(waits);
+      if (nudge.woken) nudge = nudger();
       if (fatal) stopAll();
     }
   } finally {
     options.signal?.removeEventListener('abort', stopAll);
+    unsubscribe?.();
   }
   if (fatal) throw fatal;
-  if (countedTrials(study) >= options.budget) return 'budget';
+  if (countedTrials(study) >= budget) return 'budget';
   // Short of the budget after Ctrl-C, even if asking had already stopped for another reason.
   if (options.signal?.aborted) return 'interrupted';
   return stoppedAsking ?? 'budget';
@@ -292,6 +346,28 @@ function retryDepth(study: Study, record: TrialRecord): number {
     current = current.retryOf === null ? undefined : study.trial(current.retryOf);
   }
   return depth;
+}
+
+/** A promise the control channel resolves to wake the loop (re-created once woken). */
+function nudger(): { promise: Promise<void>; wake: () => void; woken: boolean } {
+  let resolve: () => void = () => {};
+  const n = { promise: new Promise<void>((r) => (resolve = r)), woken: false, wake: () => {} };
+  n.wake = () => {
+    n.woken = true;
+    resolve();
+  };
+  return n;
+}
+
+/** What is wrong with params given for a trial (enqueue_trial), or null: each must be one the space can hold. */
+function checkGivenParams(study: Study, params: Params): string | null {
+  const space = study.spec.params;
+  for (const [name, value] of Object.entries(params)) {
+    const dist = space[name];
+    if (!dist) return `no param "${name}" in the search space (it has ${Object.keys(space).join(', ')})`;
+    if (!contains(dist, value)) return `param ${name}=${JSON.stringify(value)} is outside its distribution (${describe(dist)})`;
+  }
+  return null;
 }
 
 function abortedPromise(signal: AbortSignal | undefined): Promise<void> {
@@ -324,7 +400,7 @@ function finish(
   if (result.sawStop || outcome.kind === 'stopped') {
     if (t.pruned) {
       const value = lastValue ?? (outcome.kind === 'stopped' ? outcome.lastValue : null);
-      return study.finishTrial(n, 'pruned', value, seconds, { metrics });
+      return study.finishTrial(n, 'pruned', value, seconds, { metrics, ...(t.reason ? { reason: t.reason } : {}) });
     }
     return study.finishTrial(n, 'failed', null, seconds, { metrics, error: INTERRUPTED });
   }

@@ -19,7 +19,8 @@ import { bestTrial, type TrialRecord } from '../study/state.js';
 import type { Study } from '../study/study.js';
 import { loadStudyDataset } from '../trials/objective.js';
 import { removeTrialWeights, type SaveWeightsPolicy } from '../trials/weights.js';
-import { runSweep, tellHistory, type StopReason, type SweepListener } from './controller.js';
+import { watchControl } from '../study/control.js';
+import { runSweep, tellHistory, type StopReason, type SweepListener, type SweepOptions } from './controller.js';
 import { MixedExecutor } from './mixed.js';
 import { TrialPool, type TrialExecutor } from './pool.js';
 import type { QueueExecutor } from './queue/queue-executor.js';
@@ -50,6 +51,8 @@ export interface StudyRunOptions {
   adopted?: readonly TrialRecord[];
   /** Times a trial's params run again after lost workers or hand-backs. */
   maxRetries?: number;
+  /** Follow the study's control channel (control.jsonl: the dashboard's actions); default true. */
+  control?: boolean;
 }
 
 export async function runStudy(study: Study, options: StudyRunOptions): Promise<StopReason> {
@@ -119,6 +122,7 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
       ...(options.adopted ? { adopted: options.adopted } : {}),
       ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.control === false ? {} : { control: followControl(study, options.onNotice) }),
       listener,
     });
   } finally {
@@ -166,6 +170,21 @@ async function openQueue(study: Study, options: StudyRunOptions, saving: boolean
       runtime: { device: options.device, engine: options.engine ?? null, saveWeights: saving },
     },
   });
+}
+
+/** The dashboard's requests reach the controller through the study's control file (src/study/control.ts). */
+function followControl(study: Study, onNotice?: (line: string) => void): NonNullable<SweepOptions['control']> {
+  return (apply) => {
+    const watch = watchControl(
+      study.dir,
+      (request) => {
+        onNotice?.(`control: ${request.action}${'trial' in request ? ` trial ${request.trial}` : ''}${'budget' in request ? ` budget ${request.budget}` : ''} (from ${request.source})`);
+        apply(request);
+      },
+      (problem) => onNotice?.(problem),
+    );
+    return () => watch.close();
+  };
 }
 
 /** Feeds a resumed study's past intermediate values, in journal order, to a pruner that remembers (ASHA). */

@@ -33,6 +33,8 @@ export interface TrialStartedEvent {
   /** Where the trial runs: a local pool slot (w0, w1…) or, for a queued trial, `queue` until a worker takes it. */
   worker: string;
   retry_of?: number;
+  /** Params given by a user (the dashboard's "enqueue trial", as Optuna's enqueue_trial), not asked of the sampler. */
+  user_given?: boolean;
 }
 
 /** A queued trial was taken by a `hypersweep worker` process (distributed sweeps). */
@@ -106,6 +108,8 @@ export interface TrialFinishedEvent {
    * trial, it does not count toward the budget and is run again (retry_of).
    */
   requeued?: boolean;
+  /** Why a trial was stopped from outside, e.g. `stopped from the dashboard` (a pruned trial has no error). */
+  reason?: string;
 }
 
 export interface ControllerEvent {
@@ -119,6 +123,24 @@ export interface ControllerEvent {
   queue?: string;
 }
 
+/**
+ * An action asked of the running controller through the study's control
+ * channel (src/study/control.ts: the dashboard), journalled when the
+ * controller applies it, or with `refused` saying why it could not.
+ */
+export interface ControlActionEvent {
+  event: 'control_action';
+  action: 'stop_trial' | 'stop_study' | 'enqueue_trial' | 'set_budget';
+  /** The request's id in control.jsonl, and who asked (`dashboard`). */
+  id: string;
+  source: string;
+  trial?: number;
+  params?: Params;
+  /** set_budget: the new trial budget. */
+  budget?: number;
+  refused?: string;
+}
+
 export type JournalEvent =
   | StudyCreatedEvent
   | TrialStartedEvent
@@ -128,7 +150,8 @@ export type JournalEvent =
   | TrialAssignedEvent
   | ResultIgnoredEvent
   | WorkerEvent
-  | ControllerEvent;
+  | ControllerEvent
+  | ControlActionEvent;
 
 /** What a line looks like on disk: the event plus pino's timestamp. */
 export type JournalLine = JournalEvent & { time: string };

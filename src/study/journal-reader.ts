@@ -26,6 +26,7 @@ const KNOWN_EVENTS = new Set([
   'worker_lost',
   'controller_started',
   'controller_stopped',
+  'control_action',
 ]);
 
 /** Events about one trial: they carry its number. */

@@ -11,6 +11,7 @@ import type { StudySpec } from '../space/spec.js';
 import {
   JOURNAL_FORMAT,
   type FinishedState,
+  type ControlActionEvent,
   type Params,
   type ParamValue,
   type TrialFinishedEvent,
@@ -147,7 +148,7 @@ export class Study {
     return this.byNumber.get(number);
   }
 
-  startTrial(params: Params, seed: number, worker: string, retryOf: number | null = null): TrialRecord {
+  startTrial(params: Params, seed: number, worker: string, retryOf: number | null = null, userGiven = false): TrialRecord {
     const event: TrialStartedEvent = {
       event: 'trial_started',
       trial: this.state.nextNumber,
@@ -155,6 +156,7 @@ export class Study {
       seed,
       worker,
       ...(retryOf === null ? {} : { retry_of: retryOf }),
+      ...(userGiven ? { user_given: true } : {}),
     };
     this.writer.append(event);
     const record = startedRecord({ ...event, time: new Date().toISOString() });
@@ -183,7 +185,7 @@ export class Study {
     state: FinishedState,
     value: number | null,
     durationS: number,
-    extra: { metrics?: Record<string, unknown>; error?: string; requeued?: boolean } = {},
+    extra: { metrics?: Record<string, unknown>; error?: string; requeued?: boolean; reason?: string } = {},
   ): TrialRecord {
     const record = this.trial(trial);
     if (!record) throw new Error(`finishTrial: no trial ${trial}`);
@@ -198,6 +200,7 @@ export class Study {
       ...(extra.metrics ? { metrics: extra.metrics } : {}),
       ...(extra.error ? { error: extra.error } : {}),
       ...(extra.requeued ? { requeued: true } : {}),
+      ...(extra.reason ? { reason: extra.reason } : {}),
     };
     this.writer.append(event);
     applyFinished(record, { ...event, time: new Date().toISOString() });
@@ -237,6 +240,11 @@ export class Study {
     const orphans = this.state.trials.filter((t) => t.state === 'running');
     for (const t of orphans) this.finishTrial(t.number, 'failed', null, 0, { error: INTERRUPTED });
     return orphans;
+  }
+
+  /** An action of the control channel (the dashboard), as applied or refused. */
+  controlAction(event: Omit<ControlActionEvent, 'event'>): void {
+    this.writer.append({ event: 'control_action', ...event });
   }
 
   controllerEvent(
