@@ -9,11 +9,8 @@ import type { DeviceName } from '../engine/addon-types.js';
 import type { EngineRequest } from '../engine/engine-request.js';
 import { buildInfo } from '../engine/native.js';
 import { hypersweepVersion } from '../trials/record.js';
-import { createPruner } from '../pruners/create.js';
-import type { Pruner, PrunerReport } from '../pruners/pruner.js';
-import { createSampler } from '../samplers/sampler.js';
-import type { PrunerSpec } from '../space/spec.js';
-import { readJournal } from '../study/journal-reader.js';
+import { studyLearners, type Learners } from '../api/learners.js';
+import type { ObjectiveSpec, PrunerSpec } from '../space/spec.js';
 import { LeaderboardWriter } from '../study/leaderboard-writer.js';
 import { bestTrial, type TrialRecord } from '../study/state.js';
 import type { Study } from '../study/study.js';
@@ -51,27 +48,30 @@ export interface StudyRunOptions {
   adopted?: readonly TrialRecord[];
   /** Times a trial's params run again after lost workers or hand-backs. */
   maxRetries?: number;
+  /** The library API: its study handle's sampler and pruner (up to date), shared with its ask-and-tell. */
+  learners?: Learners;
+  /** Run the trials here instead of a pool (the library API: an objective function in this process). */
+  executor?: TrialExecutor;
+  /** The pool's trials run this objective instead of the study's (the library API: optimize('./module.mjs')). */
+  objective?: ObjectiveSpec;
   /** Follow the study's control channel (control.jsonl: the dashboard's actions); default true. */
   control?: boolean;
 }
 
 export async function runStudy(study: Study, options: StudyRunOptions): Promise<StopReason> {
   const spec = study.spec;
-  const pruner = createPruner(options.pruner === undefined ? spec.pruner : options.pruner, spec.direction, spec.file);
-  const sampler = createSampler(spec.sampler, spec.params, spec.direction, study.seed);
-  tellHistory(sampler, study);
-  replayReports(pruner, study);
+  const { sampler, pruner } = options.learners ?? studyLearners(study, options.pruner === undefined ? spec.pruner : options.pruner);
   const resultsDir = path.dirname(study.dir);
   const policy = options.saveWeights ?? 'best';
   const saving = spec.objective.kind === 'model' && policy !== 'none';
   const queue = options.queue ? await openQueue(study, options, saving) : null;
   let pool: TrialPool | null = null;
   try {
-    if (options.workers > 0) {
+    if (options.workers > 0 && !options.executor) {
       // Loaded once here, shared with every worker (SharedArrayBuffers, not copies).
       const dataset = spec.objective.kind === 'model' ? await loadStudyDataset(spec, resultsDir, options.onNotice) : null;
       pool = new TrialPool(options.workers, {
-        spec,
+        spec: options.objective ? { ...spec, objective: options.objective } : spec,
         runtime: {
           device: options.device,
           threads: options.threadsPerTrial,
@@ -85,7 +85,7 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
     await queue?.close();
     throw err;
   }
-  const executor: TrialExecutor = queue ? (pool ? new MixedExecutor(pool, options.workers, queue) : queue) : pool!;
+  const executor: TrialExecutor = options.executor ?? (queue ? (pool ? new MixedExecutor(pool, options.workers, queue) : queue) : pool!);
   // Under 'best', the weights kept on disk: the study's best finished trial's.
   let keptBest = bestTrial(study.state.trials, spec.direction)?.number ?? null;
   const leaderboard = new LeaderboardWriter(resultsDir, study.name, study.state);
@@ -185,16 +185,6 @@ function followControl(study: Study, onNotice?: (line: string) => void): NonNull
     );
     return () => watch.close();
   };
-}
-
-/** Feeds a resumed study's past intermediate values, in journal order, to a pruner that remembers (ASHA). */
-function replayReports(pruner: Pruner, study: Study): void {
-  if (!pruner.replay || study.state.trials.every((t) => t.intermediate.length === 0)) return;
-  const reports: PrunerReport[] = [];
-  for (const e of readJournal(study.journalFile).events) {
-    if (e.event === 'intermediate') reports.push({ trial: e.trial, step: e.step, value: e.value });
-  }
-  pruner.replay(reports);
 }
 
 /**
