@@ -1,8 +1,6 @@
 // `hypersweep status <study>`: where a study stands (see report/status.ts).
 import type { Command } from 'commander';
 
-import { printJsonLine } from '../output.js';
-
 interface StatusOptions {
   results: string;
   json?: boolean;
@@ -17,9 +15,10 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print the status as one JSON object')
     .action(async (study: string, opts: StatusOptions) => {
       // The report code loads only when the command runs (start-up of every other command).
-      const [{ formatDuration }, { formatStatus, studyStatus }] = await Promise.all([
+      const [{ formatDuration }, { formatStatus, studyStatus }, { printJsonLine }] = await Promise.all([
         import('../../report/leaderboard-format.js'),
         import('../../report/status.js'),
+        import('../output.js'),
       ]);
       const status = await studyStatus(opts.results, study);
       if (opts.json) printJsonLine(status);
