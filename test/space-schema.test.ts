@@ -217,7 +217,7 @@ describe('each rule rejects a malformed space, naming the key path', () => {
   it('an unknown key, at the top and inside a parameter', () => {
     expect(broken((r) => (r.trails = 5))).toMatch(/^space\.yaml: trails: unknown key \(expected one of: name, description, objective/);
     expect(broken((r) => (r.params.alpha0 = { type: 'float', low: 1, high: 2, lgo: true }))).toBe(
-      'space.yaml: params.alpha0.lgo: unknown key (expected one of: type, low, high, log, step, include_zero)',
+      'space.yaml: params.alpha0.lgo: unknown key (expected one of: type, low, high, log, step, include_zero, when)',
     );
   });
   it('unknown or out-of-range sampler options', () => {

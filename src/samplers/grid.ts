@@ -1,6 +1,8 @@
 // Grid search: every combination of the parameters' values, in a fixed order
 // (nested loops over the parameters in file order, the first one outermost,
-// each parameter's values in increasing order / choice order).
+// each parameter's values in increasing order / choice order). With
+// conditional parameters, only valid combinations: a parameter inactive under
+// its parents' values has no loop there (src/space/grid-points.ts).
 //
 // Resumable rule: trial n takes the first grid point, in that order, that no
 // trial told so far (complete, pruned or failed) and no running trial holds.
@@ -11,69 +13,34 @@
 // study can cap its budget up front.
 
 import { Errors } from '../errors.js';
-import { describe, finiteValues, type Distribution, type Params, type ParamValue, type Scalar, type SearchSpace } from '../space/distributions.js';
+import { describe, type Distribution, type Params, type ParamValue, type Scalar, type SearchSpace } from '../space/distributions.js';
+import { GridPoints } from '../space/grid-points.js';
 import type { FinishedTrial, RecordedParams, Sampler, TrialSnapshot } from './sampler.js';
-
-interface Axis {
-  readonly name: string;
-  readonly dist: Distribution;
-  readonly values: readonly Scalar[];
-}
 
 export class GridSampler implements Sampler {
   readonly type = 'grid' as const;
   readonly capacity: number;
-  private readonly axes: Axis[] = [];
+  private readonly points: GridPoints;
   private readonly taken = new Set<number>();
   private readonly told = new Set<number>();
   /** Every point below this index is taken by a told trial. */
   private firstFree = 0;
 
-  constructor(private readonly space: SearchSpace) {
-    let size = 1;
-    for (const [name, dist] of Object.entries(space)) {
-      const values = finiteValues(dist);
-      if (values === null) throw Errors.gridNeedsFiniteParam(name, describe(dist));
-      this.axes.push({ name, dist, values });
-      size *= values.length;
-    }
-    this.capacity = size;
+  constructor(space: SearchSpace) {
+    const continuous = GridPoints.continuousParam(space);
+    if (continuous !== null) throw Errors.gridNeedsFiniteParam(continuous, describe(space[continuous]!));
+    this.points = new GridPoints(space);
+    this.capacity = this.points.size;
   }
 
-  /** The parameters of grid point `index` (0 <= index < capacity). */
+  /** The parameters of grid point `index` (0 <= index < capacity): the active ones only. */
   point(index: number): Params {
-    const params: Params = {};
-    let rest = index;
-    // Mixed radix with the last axis varying fastest.
-    for (let a = this.axes.length - 1; a >= 0; a--) {
-      const axis = this.axes[a]!;
-      params[axis.name] = axis.values[rest % axis.values.length]!;
-      rest = Math.floor(rest / axis.values.length);
-    }
-    // Return in the space's order, not the loop's.
-    const ordered: Params = {};
-    for (const name of Object.keys(this.space)) ordered[name] = params[name]!;
-    return ordered;
+    return this.points.point(index);
   }
 
   /** Grid index of a trial's params, or null when they are not a grid point. */
   indexOf(params: RecordedParams): number | null {
-    let index = 0;
-    for (const axis of this.axes) {
-      const value = params[axis.name];
-      if (value === undefined || value === null) return null;
-      let k = axis.values.indexOf(value);
-      if (k < 0 && typeof value === 'number' && (axis.dist.type === 'float' || axis.dist.type === 'int')) {
-        // Tolerate a float that went through another rounding.
-        const step = axis.dist.step ?? 1;
-        const guess = Math.round((value - axis.dist.low) / step);
-        const at = axis.values[guess];
-        if (typeof at === 'number' && Math.abs(at - value) <= 1e-9 * Math.max(1, Math.abs(value))) k = guess;
-      }
-      if (k < 0) return null;
-      index = index * axis.values.length + k;
-    }
-    return index;
+    return this.points.indexOf(params, valueIndex);
   }
 
   ask(_trialNumber: number, running: readonly TrialSnapshot[]): Params {
@@ -100,4 +67,14 @@ export class GridSampler implements Sampler {
     this.taken.add(index);
     while (this.taken.has(this.firstFree)) this.firstFree++;
   }
+}
+
+/** Position of a recorded value among an axis' values, tolerating a float that went through another rounding. */
+function valueIndex(axis: { dist: Distribution; values: readonly Scalar[] }, value: Scalar): number {
+  const k = axis.values.indexOf(value);
+  if (k >= 0 || typeof value !== 'number' || (axis.dist.type !== 'float' && axis.dist.type !== 'int')) return k;
+  const step = axis.dist.step ?? 1;
+  const guess = Math.round((value - axis.dist.low) / step);
+  const at = axis.values[guess];
+  return typeof at === 'number' && Math.abs(at - value) <= 1e-9 * Math.max(1, Math.abs(value)) ? guess : -1;
 }

@@ -3,8 +3,10 @@
 // likely (log ints: log-uniform over [low-0.5, high+0.5], then rounded, as in
 // Optuna), categorical choices equally likely. TPE's startup trials use the
 // same draws, so TPE and random agree on the first n_startup_trials trials.
+// Conditional parameters are drawn only when active (parents decided first).
 
 import { quantize, type Distribution, type Params, type ParamValue, type SearchSpace } from '../space/distributions.js';
+import { decisionOrder, hasConditions, isActive } from '../space/conditions.js';
 import { Stream, rngFor, rngForParam, type Rng } from './rng.js';
 import type { FinishedTrial, RecordedParams, Sampler, TrialSnapshot } from './sampler.js';
 
@@ -41,11 +43,24 @@ export function randomValue(dist: Distribution, rng: Rng): ParamValue {
   }
 }
 
-/** Random values for every parameter, drawn in the space's order. */
+/**
+ * Random values for every active parameter, drawn in decision order (parents
+ * first; the space's order when it has no conditions); an inactive parameter
+ * draws nothing and is absent. Returned in the space's order.
+ */
 export function randomParams(space: SearchSpace, rng: Rng): Params {
   const params: Params = {};
-  for (const [name, dist] of Object.entries(space)) params[name] = randomValue(dist, rng);
-  return params;
+  if (!hasConditions(space)) {
+    for (const [name, dist] of Object.entries(space)) params[name] = randomValue(dist, rng);
+    return params;
+  }
+  for (const name of decisionOrder(space)) {
+    const dist = space[name]!;
+    if (isActive(dist, params)) params[name] = randomValue(dist, rng);
+  }
+  const ordered: Params = {};
+  for (const name of Object.keys(space)) if (name in params) ordered[name] = params[name]!;
+  return ordered;
 }
 
 export class RandomSampler implements Sampler {

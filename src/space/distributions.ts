@@ -11,13 +11,28 @@
 // i.e. a hidden two-way categorical switch plus a conditional log float, with
 // the journal recording only `lambda` (0 or the drawn value).
 
+// A parameter may be conditional (`when:` in a space file): active only when
+// each named parent is active and holds one of the listed values. Inactive
+// parameters are absent from a trial's params (see conditions.ts).
+
 export type Scalar = number | string | boolean;
+
+/** `when: {parent: value | [values]}`: active only when `parent` is active and holds one of `values`. */
+export interface Condition {
+  readonly param: string;
+  readonly values: readonly Scalar[];
+}
+
+/** Every distribution may carry conditions (all must hold); none: always active. */
+interface Conditional {
+  readonly when?: readonly Condition[];
+}
 /** What a sampler suggests for one parameter. */
 export type ParamValue = Scalar;
 /** One value per parameter, in the space's parameter order. */
 export type Params = Record<string, ParamValue>;
 
-export interface FloatDistribution {
+export interface FloatDistribution extends Conditional {
   readonly type: 'float';
   readonly low: number;
   readonly high: number;
@@ -28,7 +43,7 @@ export interface FloatDistribution {
   readonly includeZero: boolean;
 }
 
-export interface IntDistribution {
+export interface IntDistribution extends Conditional {
   readonly type: 'int';
   readonly low: number;
   readonly high: number;
@@ -37,12 +52,12 @@ export interface IntDistribution {
   readonly step: number;
 }
 
-export interface CategoricalDistribution {
+export interface CategoricalDistribution extends Conditional {
   readonly type: 'categorical';
   readonly choices: readonly Scalar[];
 }
 
-export interface FixedDistribution {
+export interface FixedDistribution extends Conditional {
   readonly type: 'fixed';
   readonly value: Scalar;
 }

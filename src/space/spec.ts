@@ -49,6 +49,11 @@ export interface TpeOptions {
   readonly considerEndpoints: boolean;
   /** One joint Parzen estimator over all parameters (Optuna's multivariate=True). */
   readonly multivariate: boolean;
+  /**
+   * With multivariate: one joint estimator per group of parameters that are
+   * active in the same finished trials (Optuna's group=True), for conditional spaces.
+   */
+  readonly group: boolean;
   /** Running trials join the bad group, so concurrent asks spread out. */
   readonly constantLiar: boolean;
   /**
@@ -74,6 +79,7 @@ export const DEFAULT_TPE_OPTIONS: TpeOptions = {
   considerMagicClip: true,
   considerEndpoints: false,
   multivariate: false,
+  group: false,
   constantLiar: true,
   normalizeKernels: false,
 };

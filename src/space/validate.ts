@@ -9,9 +9,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Errors } from '../errors.js';
 import { TEST_FUNCTIONS, isTestFunctionName, type TestFunctionName } from '../trials/functions.js';
+import { checkConditions } from './check-conditions.js';
 import {
   finiteValues,
-  stepCount,
+  type Condition,
   type Distribution,
   type FloatDistribution,
   type Scalar,
@@ -28,6 +29,7 @@ import {
   type ModelName,
   type ParamKind,
 } from './objectives.js';
+import { GridPoints } from './grid-points.js';
 import { Problems, show, type PathSegment } from './problems.js';
 import {
   DEFAULT_TPE_OPTIONS,
@@ -73,6 +75,9 @@ const topSchema = strict({
   pruner: z.looseObject({ type: z.string().min(1) }).optional(),
 });
 
+/** `when: {parent: value | [values]}` (every parent's condition must hold). */
+const whenSchema = z.record(z.string(), z.union([scalar, z.array(scalar).min(1)]));
+
 const floatSchema = strict({
   type: z.literal('float'),
   low: finite,
@@ -80,6 +85,7 @@ const floatSchema = strict({
   log: z.boolean().optional(),
   step: z.number().positive().optional(),
   include_zero: z.boolean().optional(),
+  when: whenSchema.optional(),
 });
 const intSchema = strict({
   type: z.literal('int'),
@@ -87,10 +93,12 @@ const intSchema = strict({
   high: z.number().int(),
   log: z.boolean().optional(),
   step: z.number().int().positive().optional(),
+  when: whenSchema.optional(),
 });
 const categoricalSchema = strict({
   type: z.literal('categorical'),
   choices: z.array(scalar).min(1),
+  when: whenSchema.optional(),
 });
 
 const tpeOptionsSchema = strict({
@@ -104,6 +112,7 @@ const tpeOptionsSchema = strict({
   consider_magic_clip: z.boolean().optional(),
   consider_endpoints: z.boolean().optional(),
   multivariate: z.boolean().optional(),
+  group: z.boolean().optional(),
   constant_liar: z.boolean().optional(),
   normalize_kernels: z.boolean().optional(),
 });
@@ -189,7 +198,7 @@ function parseParam(problems: Problems, at: PathSegment[], raw: unknown): Distri
         ok = false;
       }
     }
-    return ok ? { type: 'float', low: p.low, high: p.high, log, step, includeZero: p.include_zero ?? false } : null;
+    return ok ? { type: 'float', low: p.low, high: p.high, log, step, includeZero: p.include_zero ?? false, ...conditions(p.when) } : null;
   }
   if (type === 'int') {
     const p = problems.fromZod(at, intSchema.safeParse(raw, { reportInput: true }));
@@ -213,7 +222,7 @@ function parseParam(problems: Problems, at: PathSegment[], raw: unknown): Distri
       problems.add([...at, 'high'], `high - low = ${p.high - p.low} is not a multiple of step ${step}`);
       ok = false;
     }
-    return ok ? { type: 'int', low: p.low, high: p.high, log, step } : null;
+    return ok ? { type: 'int', low: p.low, high: p.high, log, step, ...conditions(p.when) } : null;
   }
   if (type === 'categorical') {
     const p = problems.fromZod(at, categoricalSchema.safeParse(raw, { reportInput: true }));
@@ -226,10 +235,16 @@ function parseParam(problems: Problems, at: PathSegment[], raw: unknown): Distri
         ok = false;
       }
     });
-    return ok ? { type: 'categorical', choices: p.choices } : null;
+    return ok ? { type: 'categorical', choices: p.choices, ...conditions(p.when) } : null;
   }
   problems.add([...at, 'type'], `expected one of ${PARAM_TYPES.join(', ')}, got ${show(type)}`);
   return null;
+}
+
+/** A parsed `when` as conditions (nothing when absent, so unconditional distributions stay as they were). */
+function conditions(when: Readonly<Record<string, Scalar | Scalar[]>> | undefined): { when?: Condition[] } {
+  if (when === undefined) return {};
+  return { when: Object.entries(when).map(([param, v]) => ({ param, values: Array.isArray(v) ? v : [v] })) };
 }
 
 /** Checks a distribution against what a model parameter accepts. */
@@ -392,6 +407,9 @@ function parseSampler(problems: Problems, raw: unknown): SamplerSpec | null {
   const o = problems.fromZod(['sampler', 'options'], tpeOptionsSchema.safeParse(p.options ?? {}, { reportInput: true }));
   if (!o) return null;
   const d = DEFAULT_TPE_OPTIONS;
+  if (o.group && !(o.multivariate ?? d.multivariate)) {
+    problems.add(['sampler', 'options', 'group'], 'needs multivariate: true as well (groups are joint estimators, as in Optuna)');
+  }
   const options: TpeOptions = {
     nStartupTrials: o.n_startup_trials ?? d.nStartupTrials,
     nEiCandidates: o.n_ei_candidates ?? d.nEiCandidates,
@@ -403,21 +421,20 @@ function parseSampler(problems: Problems, raw: unknown): SamplerSpec | null {
     considerMagicClip: o.consider_magic_clip ?? d.considerMagicClip,
     considerEndpoints: o.consider_endpoints ?? d.considerEndpoints,
     multivariate: o.multivariate ?? d.multivariate,
+    group: o.group ?? d.group,
     constantLiar: o.constant_liar ?? d.constantLiar,
     normalizeKernels: o.normalize_kernels ?? d.normalizeKernels,
   };
   return { type: 'tpe', seed, options };
 }
 
-/** Product of the grid's axis sizes, or null when some parameter is continuous. */
+/**
+ * Number of grid points (only valid combinations of a conditional space), or
+ * null when some parameter is continuous.
+ */
 export function gridSize(params: Readonly<Record<string, Distribution>>): number | null {
-  let size = 1;
-  for (const dist of Object.values(params)) {
-    if (dist.type === 'float' && dist.step === null) return null;
-    if (dist.type === 'float' || dist.type === 'int') size *= stepCount(dist.low, dist.high, dist.step!);
-    else if (dist.type === 'categorical') size *= dist.choices.length;
-  }
-  return size;
+  if (GridPoints.continuousParam(params) !== null) return null;
+  return new GridPoints(params).size;
 }
 
 /**
@@ -492,6 +509,9 @@ export function validateStudySpec(
     problems.add(['params'], 'missing (expected a mapping of parameter names to distributions)');
   }
 
+  // Conditions (`when`): parents exist and can take the values, no cycles, every branch reachable.
+  const conditionsOk = checkConditions(problems, params, rawParams);
+
   // Fixed settings.
   const fixed: Record<string, Scalar> = {};
   for (const [name, value] of Object.entries(top?.fixed ?? {})) {
@@ -553,7 +573,7 @@ export function validateStudySpec(
   const b = src.budget === undefined ? {} : problems.fromZod(['budget'], budgetSchema.safeParse(src.budget, { reportInput: true }));
   if (b) {
     let trials = b.trials;
-    if (trials === undefined && sampler?.type === 'grid') trials = gridSize(params) ?? undefined;
+    if (trials === undefined && sampler?.type === 'grid' && conditionsOk) trials = gridSize(params) ?? undefined;
     if (trials === undefined && sampler?.type !== 'grid') {
       problems.add(['budget', 'trials'], 'missing (expected the total number of trials, an integer >= 1)');
     }

@@ -10,6 +10,12 @@
 // group and g to the bad one; n_ei_candidates values are drawn from l and the
 // one with the largest log l − log g is suggested.
 //
+// Conditional spaces (as Optuna): every estimator is fitted on the trials where
+// its dimensions were active (the split itself is over all finished trials);
+// dimensions are decided parents first, and an inactive one is not drawn.
+// Multivariate draws jointly the always-active dimensions, or with group: true
+// each group of dimensions active in the same finished trials (_SearchSpaceGroup).
+//
 // All randomness of ask(n) comes from rngFor(seed, n); the observations live
 // in an ObservationStore updated by tell(), so an ask costs O(n) per
 // parameter, never a re-read of every trial: after a tell, a refit of g
@@ -26,6 +32,7 @@
 import { Errors } from '../../errors.js';
 import type { Distribution, Params, ParamValue, SearchSpace } from '../../space/distributions.js';
 import type { Direction, TpeOptions } from '../../space/spec.js';
+import { activeOnly, decisionOrder, hasConditions } from '../../space/conditions.js';
 import { randomParams } from '../random.js';
 import { Stream, rngFor, rngForParam, type Rng } from '../rng.js';
 import type { FinishedTrial, RecordedParams, Sampler, TrialSnapshot } from '../sampler.js';
@@ -79,6 +86,16 @@ export class TpeSampler implements Sampler {
   private readonly history: FinishedTrial[] = [];
   /** Define-by-run: one single-parameter sampler per (name, distribution). */
   private readonly byName = new Map<string, TpeSampler>();
+  /** The space has `when` conditions. */
+  private readonly conditional: boolean;
+  /** Dimensions in decision order (parents first; plain order without conditions). */
+  private readonly dimOrder: number[];
+  /** Per dimension, its conditions on parent dims (allowed choice indices); false: never active (a fixed parent's value). */
+  private readonly dimConditions: Array<Array<{ dim: number; allowed: Set<number> } | false>>;
+  /** multivariate without group: the dimensions always active (no condition, not an include_zero value). */
+  private readonly staticJoint: number[];
+  private groupCache: number[][] = [];
+  private groupsAt = -1;
 
   /**
    * `paramName`: this sampler serves define-by-run draws of that one parameter
@@ -102,6 +119,19 @@ export class TpeSampler implements Sampler {
       considerEndpoints: options.considerEndpoints,
       normalizeKernels: options.normalizeKernels,
     };
+    this.conditional = hasConditions(space);
+    const position = new Map(decisionOrder(space).map((name, i) => [name, i]));
+    this.dimOrder = this.dims.map((_, d) => d).sort((a, b) => position.get(this.dims[a]!.param)! - position.get(this.dims[b]!.param)! || a - b);
+    this.dimConditions = this.dims.map((dim) =>
+      (space[dim.param]!.when ?? []).map((c) => {
+        const parent = space[c.param]!;
+        if (parent.type === 'fixed') return c.values.includes(parent.value) ? { dim: -1, allowed: new Set<number>() } : false;
+        const pd = this.dims.findIndex((p) => p.kind === 'cat' && p.role === 'choice' && p.param === c.param);
+        const choices = parent.type === 'categorical' ? parent.choices : [];
+        return { dim: pd, allowed: new Set(c.values.map((v) => choices.indexOf(v)).filter((k) => k >= 0)) };
+      }).filter((c) => c === false || c.dim >= 0),
+    );
+    this.staticJoint = this.dims.flatMap((dim, d) => ((dim.kind === 'num' && dim.conditional) || space[dim.param]!.when ? [] : [d]));
     this.parzen = { ...base, multivariate: false };
     this.parzenJoint = { ...base, multivariate: true };
   }
@@ -159,17 +189,25 @@ export class TpeSampler implements Sampler {
     // chosen[d]: the suggestion in dimension d (value, or choice index); NaN: inactive.
     const chosen = this.arena.floats(this.dims.length).fill(NaN);
     if (this.options.multivariate) {
-      const joint = this.dims.flatMap((dim, d) => (dim.kind === 'num' && dim.conditional ? [] : [d]));
-      if (joint.length > 0) {
+      // Joint draws first (as Optuna's sample_relative); values of a group that
+      // turns out inactive below are dropped, as Optuna's unused relative params.
+      const joints = this.options.group ? this.groups() : [this.staticJoint];
+      for (const joint of joints) {
+        if (joint.length === 0) continue;
         const best = this.suggest(joint, isBelow, nBelow, liars, rng, this.parzenJoint);
         joint.forEach((d, i) => (chosen[d] = best[i]!));
       }
     }
-    for (let d = 0; d < this.dims.length; d++) {
+    // Then, parents before children, each active dimension not drawn jointly on its own.
+    for (const d of this.dimOrder) {
       const dim = this.dims[d]!;
-      if (!Number.isNaN(chosen[d]!)) continue;
       // A conditional value is only drawn when its switch chose "not zero".
-      if (dim.kind === 'num' && dim.conditional && chosen[d - 1] === 1) continue;
+      const zeroed = dim.kind === 'num' && dim.conditional && chosen[d - 1] === 1;
+      if (zeroed || !this.dimActive(d, chosen)) {
+        chosen[d] = NaN;
+        continue;
+      }
+      if (!Number.isNaN(chosen[d]!)) continue;
       chosen[d] = this.suggest([d], isBelow, nBelow, liars, rng, this.parzen)[0]!;
     }
     return this.assemble(chosen);
@@ -222,6 +260,52 @@ export class TpeSampler implements Sampler {
     return ds.map((_, i) => candidates.values[i]![best]!);
   }
 
+  /** Whether dimension d's parameter is active under the choices made so far (its parents' dims). */
+  private dimActive(d: number, chosen: Float64Array): boolean {
+    for (const c of this.dimConditions[d]!) {
+      if (c === false) return false;
+      const v = chosen[c.dim]!;
+      if (Number.isNaN(v) || !c.allowed.has(v)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Optuna's _SearchSpaceGroup over the finished trials (complete and pruned,
+   * as TPE's include_pruned): dimensions active in exactly the same trials form
+   * one group, sampled jointly. The partition is that of the trials' active
+   * sets refined together, so it does not depend on the order of tells.
+   * Dimensions never active yet belong to no group (sampled on their own).
+   * Groups in decision order of their first dimension.
+   */
+  private groups(): number[][] {
+    if (this.groupsAt === this.store.count) return this.groupCache;
+    const bySignature = new Map<string, number[]>();
+    const n = this.store.count;
+    for (const d of this.dimOrder) {
+      const col = this.store.columns[d]!;
+      let signature = '';
+      let any = false;
+      for (let row = 0; row < n; row++) {
+        const active = !Number.isNaN(col[row]!);
+        any ||= active;
+        signature += active ? '1' : '0';
+      }
+      if (!any) continue;
+      const group = bySignature.get(signature);
+      if (group) group.push(d);
+      else bySignature.set(signature, [d]);
+    }
+    this.groupCache = [...bySignature.values()].map((g) => g.sort((a, b) => a - b));
+    this.groupsAt = n;
+    return this.groupCache;
+  }
+
+  /** The current groups as parameter names (group: true), for tests and messages. */
+  searchSpaceGroups(): string[][] {
+    return this.groups().map((g) => [...new Set(g.map((d) => this.dims[d]!.param))]);
+  }
+
   private assemble(chosen: Float64Array): Params {
     const params: Params = {};
     for (const [name, dist] of Object.entries(this.space)) {
@@ -238,7 +322,8 @@ export class TpeSampler implements Sampler {
       }
       if (value !== undefined) params[dim.param] = value;
     });
-    // In the space's order.
+    // In the space's order, active parameters only (a fixed one may be conditional too).
+    if (this.conditional) return activeOnly(this.space, params);
     const ordered: Params = {};
     for (const name of Object.keys(this.space)) ordered[name] = params[name]!;
     return ordered;
