@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createSampler, type FinishedTrial, type RecordedParams, type Sampler, type TrialSnapshot } from '../src/samplers/sampler.js';
 import type { Params, SearchSpace } from '../src/space/distributions.js';
-import { DEFAULT_TPE_OPTIONS, type SamplerSpec } from '../src/space/spec.js';
+import { DEFAULT_GP_OPTIONS, DEFAULT_TPE_OPTIONS, type SamplerSpec } from '../src/space/spec.js';
 
 const MIXED: SearchSpace = {
   alpha0: { type: 'float', low: 0.01, high: 10, log: true, step: null, includeZero: false },
@@ -51,6 +51,10 @@ const CASES: Case[] = [
   { name: 'tpe multivariate', spec: tpe({ multivariate: true }), space: MIXED, seeded: true },
   { name: 'tpe normalized kernels, uniform weights', spec: tpe({ normalizeKernels: true, weights: 'uniform' }), space: MIXED, seeded: true },
   { name: 'tpe without constant liar', spec: tpe({ constantLiar: false }), space: MIXED, seeded: true },
+  { name: 'gp', spec: { type: 'gp', seed: null, options: { ...DEFAULT_GP_OPTIONS, nStartupTrials: 5 } }, space: MIXED, seeded: true },
+  { name: 'auto (picks gp)', spec: { type: 'auto', seed: null, budget: 40 }, space: MIXED, seeded: true },
+  { name: 'auto (picks tpe: large budget)', spec: { type: 'auto', seed: null, budget: 5000 }, space: MIXED, seeded: true },
+  { name: 'auto (picks grid)', spec: { type: 'auto', seed: null, budget: 1000 }, space: FINITE, seeded: false },
 ];
 
 /** A deterministic objective with a few pruned and failed trials mixed in. */

@@ -21,6 +21,8 @@
 
 import type { Distribution, Params, ParamValue, SearchSpace } from '../space/distributions.js';
 import type { Direction, SamplerSpec } from '../space/spec.js';
+import { AutoSampler } from './auto.js';
+import { GpSampler } from './gp/sampler.js';
 import { GridSampler } from './grid.js';
 import { RandomSampler } from './random.js';
 import { TpeSampler } from './tpe/sampler.js';
@@ -87,5 +89,9 @@ export function createSampler(spec: SamplerSpec, space: SearchSpace, direction: 
       return new GridSampler(space);
     case 'tpe':
       return new TpeSampler(space, direction, seed, spec.options);
+    case 'gp':
+      return new GpSampler(space, direction, seed, spec.options);
+    case 'auto':
+      return new AutoSampler(space, direction, seed, spec.budget);
   }
 }

@@ -84,17 +84,33 @@ export const DEFAULT_TPE_OPTIONS: TpeOptions = {
   normalizeKernels: false,
 };
 
-export type SamplerType = 'tpe' | 'random' | 'grid';
-export const SAMPLER_TYPES: readonly SamplerType[] = ['tpe', 'random', 'grid'];
+/** GP sampler options (src/samplers/gp/sampler.ts), named as Optuna's GPSampler. */
+export interface GpOptions {
+  /** Random trials before the GP starts (complete trials are counted). */
+  readonly nStartupTrials: number;
+  /** The objective has no noise: the GP's noise variance is fixed at its floor instead of fitted. */
+  readonly deterministicObjective: boolean;
+}
+
+export const DEFAULT_GP_OPTIONS: GpOptions = { nStartupTrials: 10, deterministicObjective: false };
+
+export type SamplerType = 'tpe' | 'random' | 'grid' | 'gp' | 'auto';
+export const SAMPLER_TYPES: readonly SamplerType[] = ['tpe', 'random', 'grid', 'gp', 'auto'];
 
 export type SamplerSpec =
   | { readonly type: 'tpe'; readonly seed: number | null; readonly options: TpeOptions }
   | { readonly type: 'random'; readonly seed: number | null }
-  | { readonly type: 'grid'; readonly seed: number | null };
+  | { readonly type: 'grid'; readonly seed: number | null }
+  | { readonly type: 'gp'; readonly seed: number | null; readonly options: GpOptions }
+  /** `budget`: the study's trials (auto picks grid/gp/tpe with it; null: not known). */
+  | { readonly type: 'auto'; readonly seed: number | null; readonly budget: number | null };
 
 /** A sampler spec with every option at its default (for `--sampler` on the command line). */
 export function defaultSamplerSpec(type: SamplerType, seed: number | null = null): SamplerSpec {
-  return type === 'tpe' ? { type, seed, options: DEFAULT_TPE_OPTIONS } : { type, seed };
+  if (type === 'tpe') return { type, seed, options: DEFAULT_TPE_OPTIONS };
+  if (type === 'gp') return { type, seed, options: DEFAULT_GP_OPTIONS };
+  if (type === 'auto') return { type, seed, budget: null };
+  return { type, seed };
 }
 
 export interface BudgetSpec {

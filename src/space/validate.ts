@@ -32,6 +32,7 @@ import {
 import { GridPoints } from './grid-points.js';
 import { Problems, show, type PathSegment } from './problems.js';
 import {
+  DEFAULT_GP_OPTIONS,
   DEFAULT_TPE_OPTIONS,
   SAMPLER_TYPES,
   type BudgetSpec,
@@ -117,7 +118,7 @@ const tpeOptionsSchema = strict({
   normalize_kernels: z.boolean().optional(),
 });
 const samplerSchema = strict({
-  type: z.enum(SAMPLER_TYPES as ['tpe', 'random', 'grid']),
+  type: z.enum(SAMPLER_TYPES as ['tpe', 'random', 'grid', 'gp', 'auto']),
   seed: uint32.optional(),
   options: z.record(z.string(), z.unknown()).optional(),
 });
@@ -393,16 +394,30 @@ function datasetList(model: ModelName): string {
   return valid ? `: ${valid.join(', ')}` : '';
 }
 
+const gpOptionsSchema = strict({
+  n_startup_trials: z.number().int().min(0).optional(),
+  deterministic_objective: z.boolean().optional(),
+});
+
+function parseGpOptions(problems: Problems, seed: number | null, raw: Record<string, unknown> | undefined): SamplerSpec | null {
+  const o = problems.fromZod(['sampler', 'options'], gpOptionsSchema.safeParse(raw ?? {}, { reportInput: true }));
+  if (!o) return null;
+  const d = DEFAULT_GP_OPTIONS;
+  const options = { nStartupTrials: o.n_startup_trials ?? d.nStartupTrials, deterministicObjective: o.deterministic_objective ?? d.deterministicObjective };
+  return { type: 'gp', seed, options };
+}
+
 function parseSampler(problems: Problems, raw: unknown): SamplerSpec | null {
   if (raw === undefined) return { type: 'tpe', seed: null, options: DEFAULT_TPE_OPTIONS };
   const p = problems.fromZod(['sampler'], samplerSchema.safeParse(raw, { reportInput: true }));
   if (!p) return null;
   const seed = p.seed ?? null;
+  if (p.type === 'gp') return parseGpOptions(problems, seed, p.options);
   if (p.type !== 'tpe') {
     for (const key of Object.keys(p.options ?? {})) {
       problems.add(['sampler', 'options', key], `unknown key (the ${p.type} sampler takes no options)`);
     }
-    return { type: p.type, seed };
+    return p.type === 'auto' ? { type: p.type, seed, budget: null } : { type: p.type, seed };
   }
   const o = problems.fromZod(['sampler', 'options'], tpeOptionsSchema.safeParse(p.options ?? {}, { reportInput: true }));
   if (!o) return null;
@@ -601,7 +616,8 @@ export function validateStudySpec(
     direction,
     params,
     fixed,
-    sampler,
+    // auto picks its sampler knowing the budget (src/samplers/auto.ts).
+    sampler: sampler.type === 'auto' ? { ...sampler, budget: budget.trials } : sampler,
     budget,
     pruner,
   };
