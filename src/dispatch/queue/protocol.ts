@@ -144,7 +144,8 @@ export type ShippedFile = z.infer<typeof fileSchema>;
 export const inboxMessageSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('started'), trial: z.number(), worker: workerRefSchema }),
   z.object({ t: z.literal('report'), trial: z.number(), seq: z.number(), step: z.number(), value: reportedValue, worker: z.string() }),
-  z.object({ t: z.literal('result'), trial: z.number(), worker: workerRefSchema, result: trialResultSchema, files: z.array(fileSchema) }),
+  /** ranMs: how long the trial ran on the worker (the controller keeps jobs ready ahead for short trials). */
+  z.object({ t: z.literal('result'), trial: z.number(), worker: workerRefSchema, result: trialResultSchema, files: z.array(fileSchema), ranMs: z.number().optional() }),
   /** The worker could not or would not run it (refused, handed back when stopping): run it again elsewhere. */
   z.object({ t: z.literal('requeue'), trial: z.number(), worker: workerRefSchema, reason: z.string() }),
 ]);

@@ -22,6 +22,7 @@ import { writeFileAtomic } from '../../study/leaderboard.js';
 import { INTERRUPTED, type Study } from '../../study/study.js';
 import { trialDir } from '../../trials/weights.js';
 import { TrialRequeued, type TrialControl, type TrialExecutor, type TrialTicket } from '../pool.js';
+import { PrefetchPolicy } from './prefetch.js';
 import { commandConnection, connect, type CommandRedis, type QueueAddress } from './redis.js';
 import {
   BULL_PREFIX,
@@ -93,6 +94,7 @@ export class QueueExecutor implements TrialExecutor {
   private lastId = '0';
   private slots = 0;
   private capacityWaiters: Array<() => void> = [];
+  private readonly prefetch = new PrefetchPolicy();
   private readonly timers: NodeJS.Timeout[] = [];
   private readerLoop: Promise<void> = Promise.resolve();
   private lastJobCheck = 0;
@@ -189,8 +191,18 @@ export class QueueExecutor implements TrialExecutor {
       .exec();
   }
 
+  /**
+   * Trials in flight: one per live slot, and as many again waiting in the
+   * queue while trials are short (see PrefetchPolicy).
+   */
   capacity(): number {
-    return Math.max(1, this.slots);
+    return Math.max(1, this.slots) + (this.prefetch.active ? this.slots : 0);
+  }
+
+  private wakeCapacityWaiters(): void {
+    const waiters = this.capacityWaiters;
+    this.capacityWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   capacityChanged(): Promise<void> {
@@ -407,6 +419,7 @@ export class QueueExecutor implements TrialExecutor {
     const remote = this.remotes.get(message.trial);
     if (remote) {
       if (!remote.worker) this.assign(remote, message.worker);
+      if (message.ranMs !== undefined && this.prefetch.note(message.ranMs)) this.wakeCapacityWaiters();
       // Files first: the trial is journalled finished only once its weights are where repro looks.
       this.writeFiles(message);
       remote.resolve(message.result);
@@ -516,9 +529,7 @@ export class QueueExecutor implements TrialExecutor {
       .reduce((sum, w) => sum + w.beat.slots, 0);
     if (slots !== this.slots) {
       this.slots = slots;
-      const waiters = this.capacityWaiters;
-      this.capacityWaiters = [];
-      for (const wake of waiters) wake();
+      this.wakeCapacityWaiters();
     }
     if (now - this.lastJobCheck >= Math.max(2000, 2 * this.options.timings.heartbeatMs)) {
       this.lastJobCheck = now;

@@ -74,6 +74,9 @@ const WATCHDOG_MS = 4_000;
 /** How long a trial waits for the answer to a report before it goes on (an answer normally takes a millisecond). */
 const ANSWER_WAIT_MS = 5_000;
 
+/** A trial that ends sooner than this is announced by its result alone (see process()). */
+const STARTED_AFTER_MS = 50;
+
 /** A trial running here. */
 interface Running {
   study: string;
@@ -427,8 +430,12 @@ export class WorkerService {
     };
     const runKey = `${study}/${data.trial}`;
     this.running.set(runKey, run);
+    // 'started' goes out only once the trial has run for STARTED_AFTER_MS: a trial that ends
+    // sooner is announced by its result (the controller takes the worker from it), which spares
+    // a message, a wake-up and a journal event per trial where dispatch is the bottleneck.
+    // Meanwhile the heartbeat (its `running` list) and BullMQ's job lock cover a lost worker.
+    const announce = setTimeout(() => void this.post(study, { t: 'started', trial: data.trial, worker: this.ref }).catch(() => {}), STARTED_AFTER_MS);
     try {
-      await this.post(study, { t: 'started', trial: data.trial, worker: this.ref });
       if (this.state !== 'serving') run.handBack = true;
       let result: TrialResult;
       const t0 = Date.now();
@@ -445,6 +452,7 @@ export class WorkerService {
         }
         result = failure(err, run.hardStop.signal.aborted);
       }
+      clearTimeout(announce); // ended: its result says where it ran
       if (run.killed) return { trial: data.trial };
       if (run.handBack) {
         await this.deliver(study, { t: 'requeue', trial: data.trial, worker: this.ref, reason: `handed back by worker ${this.ref.name} (stopping)` });
@@ -452,12 +460,13 @@ export class WorkerService {
       }
       const files = this.collectFiles(server.info.name, data.trial);
       pointReproAtControllerCode(result, server.info);
-      await this.deliver(study, { t: 'result', trial: data.trial, worker: this.ref, result, files });
+      await this.deliver(study, { t: 'result', trial: data.trial, worker: this.ref, result, files, ranMs: Date.now() - t0 });
       const outcome = result.outcome;
       const shown = outcome.kind === 'returned' ? `value ${String(outcome.value)}` : outcome.kind === 'stopped' ? 'stopped' : `failed: ${outcome.error.message}`;
       this.options.log(`trial ${data.trial} of ${server.info.name}: ${shown} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
       return { trial: data.trial };
     } finally {
+      clearTimeout(announce);
       this.running.delete(runKey);
       for (const answer of run.answers.values()) answer(false);
       this.releaseSlot();
