@@ -92,6 +92,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'serve the trials of distributed sweeps (sweep --queue) on this machine, until Ctrl-C',
     load: async () => (await import('./commands/worker.js')).registerWorkerCommand,
   },
+  {
+    name: 'dashboard',
+    term: 'dashboard [options]',
+    summary: 'serve a live dashboard of the studies under --results (watch, compare and act on running sweeps)',
+    load: async () => (await import('./commands/dashboard.js')).registerDashboardCommand,
+  },
 ];
 
 /** The program without commands: name, version, error output. */
