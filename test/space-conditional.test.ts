@@ -9,6 +9,7 @@ import { HypersweepError } from '../src/errors.js';
 import { activeOnly, decisionOrder, isActive } from '../src/space/conditions.js';
 import { GridPoints } from '../src/space/grid-points.js';
 import { gridSize, loadSpaceFile, validateStudySpec } from '../src/space/index.js';
+import { createSampler } from '../src/samplers/sampler.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-cond-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -204,5 +205,26 @@ describe('grid over a conditional space', () => {
     expect(grid.point(1)).toEqual({ a: 1, b: 0, c: 'y' });
     expect(grid.point(2)).toEqual({ a: 1, b: 1, c: 'x' });
     expect(grid.point(23)).toEqual({ a: 3, b: 3, c: 'y' });
+  });
+});
+
+describe('shipped CNN spaces search each optimizer\'s own settings in its branch', () => {
+  const spaces = path.resolve(import.meta.dirname, '..', 'search-spaces');
+  it.each(['cnn-mnist.yaml', 'cnn-light.yaml', 'catsdogs.yaml'])('%s', (file) => {
+    const spec = loadSpaceFile(path.join(spaces, file), {}, { dataset: tmp });
+    expect(spec.params.momentum!.when).toEqual([{ param: 'optimizer', values: ['momentum'] }]);
+    expect(spec.params.rho!.when).toEqual([{ param: 'optimizer', values: ['rmsprop'] }]);
+    expect(spec.params.beta1!.when).toEqual([{ param: 'optimizer', values: ['adam'] }]);
+    expect(spec.params.beta2!.when).toEqual([{ param: 'optimizer', values: ['adam'] }]);
+    const own: Record<string, string[]> = { sgd: [], momentum: ['momentum'], rmsprop: ['rho'], adam: ['beta1', 'beta2'] };
+    const sampler = createSampler(spec.sampler, spec.params, spec.direction, 0);
+    const seen = new Set<unknown>();
+    for (let n = 0; n < 40; n++) {
+      const p = sampler.ask(n, []);
+      seen.add(p.optimizer);
+      const present = ['momentum', 'rho', 'beta1', 'beta2'].filter((k) => k in p);
+      expect(present).toEqual(own[p.optimizer as string]);
+    }
+    expect(seen.size).toBe(4);
   });
 });

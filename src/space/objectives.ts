@@ -12,7 +12,7 @@ export const FUNCTION_NAMES = Object.keys(TEST_FUNCTIONS) as TestFunctionName[];
 
 /** What values one model parameter takes. */
 export type ParamKind =
-  | { readonly kind: 'float'; readonly min: number; readonly minInclusive: boolean }
+  | { readonly kind: 'float'; readonly min: number; readonly minInclusive: boolean; readonly below?: number }
   | { readonly kind: 'int'; readonly min: number; readonly max: number }
   | { readonly kind: 'enum'; readonly values: readonly string[] };
 
@@ -55,6 +55,11 @@ export const CNN_PARAMS: Readonly<Record<string, ParamKind>> = {
   rescale: { kind: 'enum', values: ['none', 'unit', 'standardize'] },
   augment_copies: { kind: 'int', min: 0, max: 64 },
   seed: { kind: 'int', min: 0, max: 0xffffffff },
+  // Each optimizer's own settings (src/trials/cnn/optimizers.ts): search them with when: {optimizer: …}.
+  momentum: { kind: 'float', min: 0, minInclusive: true, below: 1 },
+  rho: { kind: 'float', min: 0, minInclusive: false, below: 1 },
+  beta1: { kind: 'float', min: 0, minInclusive: true, below: 1 },
+  beta2: { kind: 'float', min: 0, minInclusive: true, below: 1 },
 };
 
 /**
@@ -105,8 +110,11 @@ export function checkKind(kind: ParamKind, value: unknown): string | null {
     case 'float':
       return typeof value === 'number' &&
         Number.isFinite(value) &&
-        (kind.minInclusive ? value >= kind.min : value > kind.min)
+        (kind.minInclusive ? value >= kind.min : value > kind.min) &&
+        (kind.below === undefined || value < kind.below)
         ? null
-        : `a number ${kind.minInclusive ? '>=' : '>'} ${kind.min}`;
+        : kind.below === undefined
+          ? `a number ${kind.minInclusive ? '>=' : '>'} ${kind.min}`
+          : `a number in ${kind.minInclusive ? '[' : '('}${kind.min}, ${kind.below})`;
   }
 }

@@ -32,6 +32,10 @@ export const CNN_PARAM_NAMES = [
   'rescale',
   'augment_copies',
   'seed',
+  'momentum',
+  'rho',
+  'beta1',
+  'beta2',
 ] as const;
 export type CnnParamName = (typeof CNN_PARAM_NAMES)[number];
 
@@ -52,6 +56,16 @@ export interface CnnParams {
   /** Augmented variants of each training image per epoch (0: the images as they are). */
   augment_copies: number;
   seed: number;
+  /**
+   * The optimizers' own settings, each used by one optimizer only (a space
+   * searches them with `when: {optimizer: …}`): momentum (optimizer
+   * momentum), rho, the decay of RMSProp's squared-gradient average
+   * (rmsprop), beta1/beta2, Adam's moment decays (adam). Defaults: tfjs's.
+   */
+  momentum: number;
+  rho: number;
+  beta1: number;
+  beta2: number;
 }
 
 const MNIST_DEFAULTS: Readonly<CnnParams> = Object.freeze({
@@ -66,6 +80,10 @@ const MNIST_DEFAULTS: Readonly<CnnParams> = Object.freeze({
   rescale: 'unit',
   augment_copies: 0,
   seed: 0,
+  momentum: 0.9,
+  rho: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
 });
 
 export const CNN_DEFAULTS: Readonly<Record<CnnModelName, Readonly<CnnParams>>> = Object.freeze({
@@ -98,6 +116,10 @@ const schemas = {
   rescale: z.enum(RESCALES),
   augment_copies: z.number().int().min(0).max(MAX_AUGMENT_COPIES),
   seed: z.number().int().min(0).max(0xffffffff),
+  momentum: z.number().min(0).lt(1),
+  rho: z.number().gt(0).lt(1),
+  beta1: z.number().min(0).lt(1),
+  beta2: z.number().min(0).lt(1),
 } satisfies Record<CnnParamName, z.ZodType>;
 
 export const CNN_PARAM_EXPECTED: Readonly<Record<CnnParamName, string>> = {
@@ -112,6 +134,10 @@ export const CNN_PARAM_EXPECTED: Readonly<Record<CnnParamName, string>> = {
   rescale: `one of ${RESCALES.join(', ')}`,
   augment_copies: `an integer in [0, ${MAX_AUGMENT_COPIES}]`,
   seed: 'an integer in [0, 4294967295]',
+  momentum: 'a number in [0, 1)',
+  rho: 'a number in (0, 1)',
+  beta1: 'a number in [0, 1)',
+  beta2: 'a number in [0, 1)',
 };
 
 export function isCnnParamName(name: string): name is CnnParamName {

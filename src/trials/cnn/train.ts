@@ -78,7 +78,7 @@ export async function trainCnn(params: CnnParams, options: TrainCnnOptions): Pro
   const shape = MODEL_SHAPES[options.model];
   const { data } = options;
   const model = buildCnnModel(options.model, params);
-  const optimizer = makeOptimizer(params.optimizer, params.lr);
+  const optimizer = makeOptimizer(params.optimizer, params.lr, params);
   model.compile({ optimizer, loss: shape.loss, metrics: ['accuracy'] });
   const rescaler = makeRescaler(data, params.rescale);
   const schedule = new PlateauSchedule(params.lr, params.factor, params.patience);
