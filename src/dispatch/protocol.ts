@@ -2,6 +2,7 @@
 // cloneable data only: tasks and results cross a thread boundary.
 import type { MessagePort } from 'node:worker_threads';
 
+import { isHypersweepError } from '../errors.js';
 import type { StudySpec } from '../space/spec.js';
 import type { Params } from '../study/events.js';
 import type { ObjectiveRuntime, StudyData } from '../trials/objective.js';
@@ -58,3 +59,25 @@ export interface TrialResult {
 }
 
 export type PrepareResult = { ok: true } | { ok: false; error: ErrorInfo };
+
+/** Metrics go into the JSON journal: anything JSON cannot hold is dropped here, not in the controller. */
+export function jsonMetrics(metrics: unknown): Record<string, unknown> {
+  if (metrics === undefined || metrics === null) return {};
+  try {
+    const json = JSON.parse(JSON.stringify(metrics)) as unknown;
+    return typeof json === 'object' && json !== null && !Array.isArray(json)
+      ? (json as Record<string, unknown>)
+      : { metrics: json };
+  } catch (err) {
+    return { metrics_error: `metrics could not be written as JSON: ${(err as Error).message}` };
+  }
+}
+
+/** An error as it crosses the thread boundary (and as an in-process objective's is recorded). */
+export function errorInfo(err: unknown): ErrorInfo {
+  if (isHypersweepError(err)) {
+    return { message: err.message, code: err.code, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) };
+  }
+  if (err instanceof Error) return { message: err.message || err.name };
+  return { message: `threw ${String(err)}` };
+}

@@ -5,10 +5,9 @@
 // a TrialResult; only a dead thread (process.exit, a native crash) does not.
 import { threadId, workerData } from 'node:worker_threads';
 
-import { isHypersweepError } from '../errors.js';
 import { buildObjective, TrialFailure, TrialStopped, type Objective } from '../trials/objective.js';
 import { WorkerLink } from './link.js';
-import type { ErrorInfo, PoolData, PrepareResult, TrialOutcome, TrialResult, TrialTask, WorkerTask } from './protocol.js';
+import { errorInfo, jsonMetrics, type PoolData, type PrepareResult, type TrialOutcome, type TrialResult, type TrialTask, type WorkerTask } from './protocol.js';
 
 const data = workerData as PoolData;
 let objective: Promise<Objective> | undefined;
@@ -60,25 +59,4 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
     link.close();
   }
   return { outcome, sawStop: link.sawStop, threadId };
-}
-
-/** Metrics go into the JSON journal: anything JSON cannot hold is dropped here, not in the controller. */
-function jsonMetrics(metrics: unknown): Record<string, unknown> {
-  if (metrics === undefined || metrics === null) return {};
-  try {
-    const json = JSON.parse(JSON.stringify(metrics)) as unknown;
-    return typeof json === 'object' && json !== null && !Array.isArray(json)
-      ? (json as Record<string, unknown>)
-      : { metrics: json };
-  } catch (err) {
-    return { metrics_error: `metrics could not be written as JSON: ${(err as Error).message}` };
-  }
-}
-
-function errorInfo(err: unknown): ErrorInfo {
-  if (isHypersweepError(err)) {
-    return { message: err.message, code: err.code, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) };
-  }
-  if (err instanceof Error) return { message: err.message || err.name };
-  return { message: `threw ${String(err)}` };
 }

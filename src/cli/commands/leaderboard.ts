@@ -1,24 +1,10 @@
 // `hypersweep leaderboard [<study> …]`: finished trials ranked by the studies'
 // metric. Reads journals only (see study/leaderboard.ts) — no dataset, no addon.
-import fs from 'node:fs';
-import path from 'node:path';
-
 import type { Command } from 'commander';
 
-import { Errors } from '../../errors.js';
+import { rankLeaderboard, readStudies } from '../../api/reading.js';
 import { formatLeaderboard, LEADERBOARD_FORMATS, type LeaderboardFormat } from '../../report/leaderboard-format.js';
-import {
-  parseWhere,
-  rankStudies,
-  readStudyForRanking,
-  STATE_FILTERS,
-  writeLeaderboard,
-  type Condition,
-  type Direction,
-  type StateFilter,
-  type StudyInput,
-} from '../../study/leaderboard.js';
-import { JOURNAL_FILE } from '../../study/study.js';
+import { parseWhere, STATE_FILTERS, writeLeaderboard, type Direction, type StateFilter } from '../../study/leaderboard.js';
 import { collect, parseChoice, parseIntOption } from '../options.js';
 
 interface LeaderboardOptions {
@@ -52,37 +38,21 @@ export function registerLeaderboardCommand(program: Command): void {
     });
 }
 
-/** Names of the folders under `resultsDir` that hold a journal, sorted. */
-export function listStudies(resultsDir: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(resultsDir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(resultsDir, e.name, JOURNAL_FILE)))
-    .map((e) => e.name)
-    .sort();
-}
-
 function leaderboardCommand(names: string[], opts: LeaderboardOptions): number {
   const format = parseChoice<LeaderboardFormat>('--format', opts.format, LEADERBOARD_FORMATS);
   const state = parseChoice<StateFilter>('--state', opts.state, STATE_FILTERS);
   const top = opts.top === undefined ? undefined : parseIntOption('--top', opts.top, 1, Number.MAX_SAFE_INTEGER);
   const direction = opts.direction === undefined ? undefined : parseChoice<Direction>('--direction', opts.direction, DIRECTIONS);
-  const where: Condition[] = (opts.where ?? []).flatMap(parseWhere);
-  const studyNames = names.length > 0 ? [...new Set(names)] : listStudies(opts.results);
-  if (studyNames.length === 0) throw Errors.noStudies(opts.results);
-
-  const studies: StudyInput[] = studyNames.map((name) => ({ name, state: readStudyForRanking(opts.results, name) }));
+  const where = opts.where ?? [];
+  where.forEach(parseWhere); // a bad --where is refused before any journal is read
+  const studies = readStudies(names, opts.results);
   if (opts.rebuild) {
     for (const s of studies) {
       const file = writeLeaderboard(opts.results, s.name, s.state);
       process.stderr.write(`rebuilt ${file} from the journal\n`);
     }
   }
-  const board = rankStudies(studies, {
+  const board = rankLeaderboard(studies, {
     state,
     where,
     ...(opts.metric === undefined ? {} : { metric: opts.metric }),

@@ -1,16 +1,15 @@
 // `hypersweep sweep <space-file>` and `hypersweep resume <study>`: run a study's
 // trials until its budget is reached, recording everything in its journal.
-import { randomInt } from 'node:crypto';
-import fs from 'node:fs';
-
 import type { Command } from 'commander';
 import { parse as parseYamlValue } from 'yaml';
 
+import { interruptedNotRetried, openStudy, startStudy, studySeed, withSamplerType } from '../../api/create.js';
+import { runController } from '../../api/run.js';
 import type { StopReason, SweepListener } from '../../dispatch/controller.js';
 import { planWorkers } from '../../dispatch/plan.js';
 import { DEFAULT_TIMINGS, type QueueTimings } from '../../dispatch/queue/protocol.js';
 import { parseQueueUrl, type QueueAddress } from '../../dispatch/queue/address.js';
-import { reserveLibuvThreads, runStudy } from '../../dispatch/run-study.js';
+import { reserveLibuvThreads } from '../../dispatch/run-study.js';
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
 import { ENGINE_REQUESTS, parseEngineRequest, type EngineRequest } from '../../engine/engine-request.js';
 import { MAX_THREADS } from '../../engine/native.js';
@@ -20,17 +19,10 @@ import { PRUNER_TYPES, type PrunerType } from '../../pruners/pruner.js';
 import { createSampler } from '../../samplers/sampler.js';
 import { loadSpaceFile } from '../../space/load.js';
 import { parseDuration } from '../../space/validate.js';
-import {
-  defaultSamplerSpec,
-  SAMPLER_TYPES,
-  type PrunerSpec,
-  type SamplerType,
-  type StudySpec,
-} from '../../space/spec.js';
-import { acquireStudyLock, type StudyLock } from '../../study/lock.js';
+import { SAMPLER_TYPES, type PrunerSpec, type SamplerType, type StudySpec } from '../../space/spec.js';
+import type { StudyLock } from '../../study/lock.js';
 import { bestTrial, countByState, type TrialRecord } from '../../study/state.js';
-import { INTERRUPTED, Study, studyDir, studyExists } from '../../study/study.js';
-import { hypersweepVersion } from '../../trials/record.js';
+import { Study, studyDir, studyExists } from '../../study/study.js';
 import { SAVE_WEIGHTS_POLICIES, type SaveWeightsPolicy } from '../../trials/weights.js';
 import { collect, parseChoice, parseIntOption } from '../options.js';
 import { printJsonLine } from '../output.js';
@@ -112,27 +104,21 @@ export function registerSweepCommands(program: Command): void {
 
 async function sweepCommand(file: string, opts: SweepOptions): Promise<number> {
   let spec = loadSpaceFile(file, parseOverrides(opts.set ?? []), opts.dataset === undefined ? {} : { dataset: opts.dataset });
-  if (opts.sampler) {
-    const type = parseChoice<SamplerType>('--sampler', opts.sampler, SAMPLER_TYPES);
-    if (type !== spec.sampler.type) spec = { ...spec, sampler: defaultSamplerSpec(type, spec.sampler.seed) };
-  }
-  const seed =
-    opts.seed !== undefined ? parseIntOption('--seed', opts.seed, 0, 0xffffffff) : (spec.sampler.seed ?? randomInt(0, 2 ** 31));
+  if (opts.sampler) spec = withSamplerType(spec, parseChoice<SamplerType>('--sampler', opts.sampler, SAMPLER_TYPES));
+  const seed = studySeed(spec, opts.seed !== undefined ? parseIntOption('--seed', opts.seed, 0, 0xffffffff) : undefined);
   const budget = opts.trials !== undefined ? parseIntOption('--trials', opts.trials, 1, MAX_TRIALS) : spec.budget.trials;
   // --pruner is recorded with the study, so that a resume goes on pruning alike.
   if (opts.pruner !== undefined) spec = { ...spec, pruner: prunerFromOption(opts.pruner, spec.pruner) };
   createPruner(spec.pruner, spec.direction, spec.file); // refuse bad pruner options before creating anything
   const name = opts.study ?? spec.name;
-  const dir = studyDir(opts.results, name);
+  studyDir(opts.results, name); // refuse a bad name first
   if (studyExists(opts.results, name) && !opts.forceNew) throw Errors.studyExists(name, opts.results);
   const runtime = runtimeFrom(opts, spec);
   createSampler(spec.sampler, spec.params, spec.direction, seed); // refuse a bad sampler before creating anything
   await checkQueue(runtime, opts);
 
-  fs.mkdirSync(dir, { recursive: true });
-  const lock = releaseOnce(await acquireStudyLock(dir, name, onLockLost));
+  const { study, lock } = await startStudy(opts.results, name, spec, seed, { forceNew: opts.forceNew ?? false, onLockLost });
   try {
-    const study = Study.create(opts.results, name, spec, seed, hypersweepVersion(), { forceNew: opts.forceNew ?? false });
     return await drive(study, budget, runtime, [], opts, lock);
   } catch (err) {
     await lock.release();
@@ -141,15 +127,18 @@ async function sweepCommand(file: string, opts: SweepOptions): Promise<number> {
 }
 
 async function resumeCommand(name: string, opts: RunOptions): Promise<number> {
-  const dir = studyDir(opts.results, name);
   if (!studyExists(opts.results, name)) throw Errors.studyNotFound(name, opts.results);
   const spec = Study.read(opts.results, name).created.spec as StudySpec;
+  // A study made by the library API with its objective in the caller's code: nothing here can run its trials.
+  if (spec.objective.kind === 'api') throw Errors.apiObjective(name);
   const runtime = runtimeFrom(opts, spec);
   if (runtime.pruner !== undefined) createPruner(runtime.pruner, spec.direction, spec.file);
   await checkQueue(runtime, opts);
-  const lock = releaseOnce(await acquireStudyLock(dir, name, onLockLost));
+  const { study, lock } = await openStudy(opts.results, name, {
+    warn: (message) => process.stderr.write(`hypersweep: warning: ${message}\n`),
+    onLockLost,
+  });
   try {
-    const study = Study.open(opts.results, name, (message) => process.stderr.write(`hypersweep: warning: ${message}\n`));
     // Trials a killed controller left running: through a queue they may still run (or have
     // finished) on a worker, and are followed; locally they died with it and run again.
     const adopted = runtime.queue ? study.state.trials.filter((t) => t.state === 'running') : [];
@@ -188,15 +177,6 @@ interface Runtime {
   /** --queue (or HYPERSWEEP_QUEUE): a distributed sweep. */
   queue: { address: QueueAddress; timings: QueueTimings } | null;
   maxRetries: number | undefined;
-}
-
-/**
- * Trials to run again: every trial recorded interrupted (by Ctrl-C, or found
- * running after a kill) that has no retry yet, in their order.
- */
-function interruptedNotRetried(trials: readonly TrialRecord[]): TrialRecord[] {
-  const retried = new Set(trials.flatMap((t) => (t.retryOf === null ? [] : [t.retryOf])));
-  return trials.filter((t) => t.state === 'failed' && t.error === INTERRUPTED && !retried.has(t.number));
 }
 
 function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
@@ -269,12 +249,6 @@ function parseDurationOption(option: string, raw: string): number {
   return seconds;
 }
 
-/** drive() releases the lock and so may the caller's error path: the second release must not throw over the first error. */
-function releaseOnce(lock: StudyLock): StudyLock {
-  let released: Promise<void> | undefined;
-  return { release: () => (released ??= lock.release()) };
-}
-
 function onLockLost(err: Error): void {
   process.stderr.write(`hypersweep: error: lost the study lock (${err.message}); stopping\n`);
   process.exit(1);
@@ -335,10 +309,6 @@ async function drive(
   let reason: StopReason;
   try {
     const timeSeconds = runtime.timeSeconds ?? study.spec.budget.timeSeconds;
-    study.controllerEvent('controller_started', {
-      budget: { trials: budget, time_s: timeSeconds },
-      ...(runtime.queue ? { queue: runtime.queue.address.shown } : {}),
-    });
     if (runtime.queue && !opts.quiet) {
       view.log(
         `dispatching trials through ${runtime.queue.address.shown}` +
@@ -346,7 +316,7 @@ async function drive(
           `; start workers with: hypersweep worker --queue ${runtime.queue.address.shown}`,
       );
     }
-    reason = await runStudy(study, {
+    reason = await runController(study, {
       budget,
       timeSeconds,
       workers: runtime.workers,
@@ -364,7 +334,6 @@ async function drive(
       adopted,
       ...(runtime.maxRetries !== undefined ? { maxRetries: runtime.maxRetries } : {}),
     });
-    study.controllerEvent('controller_stopped', { reason });
   } finally {
     view.stop();
     process.off('SIGINT', onSignal);
