@@ -15,8 +15,9 @@ export function paramColumns(rows: readonly { params: Params }[]): string[] {
   return [...seen];
 }
 
+/** A parameter's cell: empty when the trial does not have it (an inactive conditional parameter: absent, or null in older journals). */
 export function formatParamValue(v: ParamValue | undefined): string {
-  if (v === undefined) return '';
+  if (v === undefined || v === null) return '';
   if (typeof v === 'number') return formatNumber(v);
   return String(v);
 }

@@ -56,7 +56,9 @@ function axisKind(d: Distribution): ScaleKind {
 }
 
 function paramsText(params: Params): string {
+  // Inactive (conditional) parameters are left out.
   return Object.entries(params)
+    .filter(([, v]) => v !== null && v !== undefined)
     .map(([k, v]) => `${k}=${formatParamValue(v)}`)
     .join(' ');
 }

@@ -50,6 +50,17 @@ export function decisionOrder(space: SearchSpace): string[] {
   return order;
 }
 
+/**
+ * A trial's params without its inactive ones: drops null values (how older
+ * journals recorded an inactive parameter) so that a trial runs, and a
+ * reader shows it, exactly as one whose inactive parameters are absent.
+ */
+export function presentParams<V>(params: Readonly<Record<string, V | null | undefined>>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined) out[k] = v;
+  return out;
+}
+
 /** The names of the parameters some condition names (the parents). */
 export function parentNames(space: SearchSpace): Set<string> {
   const parents = new Set<string>();

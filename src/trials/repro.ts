@@ -20,6 +20,7 @@ import type { DeviceName, DTypeName, MlpParamArrays } from '../engine/addon-type
 import { ADDON_PATH, buildInfo, DTYPES, sameArithmetic } from '../engine/native.js';
 import type { EngineRequest } from '../engine/engine-request.js';
 import { Errors } from '../errors.js';
+import { presentParams } from '../space/conditions.js';
 import type { StudySpec } from '../space/spec.js';
 import type { Params } from '../study/events.js';
 import type { StudyState, TrialRecord } from '../study/state.js';
@@ -88,7 +89,8 @@ export function mlpTrialParams(
     if (k === 'dtype' && (DTYPES as readonly unknown[]).includes(v)) dtype = v as DTypeName;
     else if (!MLP_SETTING_KEYS.has(k)) fixed[k] = v;
   }
-  const params = resolveMlpParams({ seed: trial.seed, ...fixed, ...trial.params }, `trial ${trial.number} of ${spec.name}`);
+  // Inactive (conditional) params are absent, or null in older journals: the defaults apply.
+  const params = resolveMlpParams({ seed: trial.seed, ...fixed, ...presentParams(trial.params) }, `trial ${trial.number} of ${spec.name}`);
   return { params, dtype };
 }
 
@@ -401,7 +403,7 @@ async function reproduceObjective(
   let metrics: Record<string, unknown> = {};
   let error: string | null = null;
   try {
-    const out = await run(trial.params, ctx);
+    const out = await run(presentParams(trial.params), ctx);
     const v = typeof out === 'number' ? out : (out as { value?: unknown } | null)?.value;
     value = typeof v === 'number' && Number.isFinite(v) ? v : null;
     const m = typeof out === 'object' && out !== null ? (out as { metrics?: unknown }).metrics : undefined;

@@ -2,6 +2,7 @@
 // trial's parameters resolved exactly as `hypersweep repro` rebuilds them,
 // validation accuracy (or the study's metric) reported to the pruner after
 // every epoch, the best epoch's weights saved under results/<study>/trials/<n>/.
+import { presentParams } from '../../space/conditions.js';
 import type { StudySpec } from '../../space/spec.js';
 import type { Params } from '../../study/events.js';
 import type { Objective, ObjectiveRuntime } from '../objective.js';
@@ -16,7 +17,8 @@ import type { CnnEpochMetrics } from './train.js';
 
 /** The parameters a trial of `spec` trains with: its seed, then the fixed settings, then the sampled params. */
 export function cnnTrialParams(spec: StudySpec, model: CnnModelName, trial: { number: number; params: Params; seed: number }): CnnParams {
-  return resolveCnnParams(model, { seed: trial.seed, ...spec.fixed, ...trial.params }, `trial ${trial.number} of ${spec.name}`);
+  // An inactive optimizer setting (absent, or null in older journals) takes its default.
+  return resolveCnnParams(model, { seed: trial.seed, ...spec.fixed, ...presentParams(trial.params) }, `trial ${trial.number} of ${spec.name}`);
 }
 
 /** What a CNN trial records in metrics.repro. */
