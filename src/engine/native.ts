@@ -3,9 +3,11 @@
 // trust sizes, ranges and types, and a mistake in JS becomes a clear
 // HypersweepError instead of a crash or an out-of-bounds read.
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Errors } from '../errors.js';
+import { addonCandidates, LOCAL_BUILD_FILE } from './addon-path.js';
 import type {
   ActivationName,
   BuildInfo,
@@ -46,9 +48,15 @@ export const MAX_SEED = 0xffffffff;
 /** Upper bound on thread counts: more is a typo, not a machine. */
 export const MAX_THREADS = 1024;
 
-// Same relative path from src/engine (tsx, vitest) and dist/engine (compiled).
-const ADDON_URL = new URL('../../build/Release/hypersweep.node', import.meta.url);
-export const ADDON_PATH = fileURLToPath(ADDON_URL);
+// The package root: the same relative path from src/engine (tsx, vitest) and
+// dist/engine (compiled).
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The addon file in use: the one addon() loaded (the package's prebuilt binary
+ * for this platform, or else the local build, see addon-path.ts); before the
+ * first load, the local build's path. A live binding: importers see it change.
+ */
+export let ADDON_PATH = join(PACKAGE_ROOT, LOCAL_BUILD_FILE);
 
 let cached: NativeAddon | undefined;
 
@@ -56,9 +64,10 @@ let cached: NativeAddon | undefined;
 export const SIMD_LEVELS: readonly SimdName[] = ['avx512', 'avx2', 'generic'];
 
 /**
- * Loads the addon once; throws E_ADDON_MISSING with the build command when
- * absent. The C++ core reads HS_GEMM_SIMD when it first multiplies and would
- * ignore a misspelt value: it is checked here first.
+ * Loads the addon once, the prebuilt binary in preference to the local build;
+ * throws E_ADDON_MISSING with the build command when neither loads. The C++
+ * core reads HS_GEMM_SIMD when it first multiplies and would ignore a
+ * misspelt value: it is checked here first.
  */
 export function addon(): NativeAddon {
   if (cached) return cached;
@@ -67,12 +76,21 @@ export function addon(): NativeAddon {
     throw Errors.simdCap(cap, SIMD_LEVELS);
   }
   const require = createRequire(import.meta.url);
-  try {
-    cached = require(ADDON_PATH) as NativeAddon;
-  } catch (error) {
-    throw Errors.addonMissing(ADDON_PATH, error);
+  // The prebuild first (see addonCandidates); one that does not load here (an
+  // older glibc or libstdc++) falls back to the local build.
+  const failures: string[] = [];
+  for (const file of addonCandidates(PACKAGE_ROOT)) {
+    try {
+      cached = require(file) as NativeAddon;
+      ADDON_PATH = file;
+      return cached;
+    } catch (error) {
+      failures.push(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-  return cached;
+  const local = join(PACKAGE_ROOT, LOCAL_BUILD_FILE);
+  const cause = failures.length ? failures.join('; ') : 'no such file, and no prebuilt binary for this platform';
+  throw Errors.addonMissing(local, new Error(cause));
 }
 
 /** True when the addon file loads; never throws. */
