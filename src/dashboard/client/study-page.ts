@@ -246,7 +246,7 @@ export function studyPage(app: HTMLElement, name: string): View {
       clear(slicesHost, ...params.map((p) => h('div', { class: 'chart-host', 'data-slice': p.name }, sliceChart(shown, p, metric, yLog))));
       renderContour(shown, metric, direction);
     }
-    table.setTrials(shown, params.map((p) => p.name));
+    table.setTrials(shown, params.map((p) => p.name), f.trials.length);
     const lastTrial = f.trials.reduce((m, t) => Math.max(m, t.n), -1);
     document.body.dataset.trials = String(f.trials.length);
     document.body.dataset.lastTrial = String(lastTrial);

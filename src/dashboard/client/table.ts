@@ -81,12 +81,15 @@ export class TrialsTable {
   private readonly whereMsg: HTMLSpanElement;
   private rows: DashTrial[] = [];
   private all: readonly DashTrial[] = [];
+  /** Trials of the study, before any filter. */
+  private total = 0;
   private columns: Column[] = [];
   private sortKey = 'trial';
   private sortDesc = true;
   private stateFilter = '';
   private where: Condition[] = [];
   private drawnKey = '';
+  private rendered = new Map<number, { sig: string; el: HTMLElement }>();
 
   constructor(
     private readonly study: string,
@@ -120,8 +123,9 @@ export class TrialsTable {
   }
 
   /** Sets the trials (already filtered by the page's brush and hide filters) and the param columns. */
-  setTrials(trials: readonly DashTrial[], params: readonly string[]): void {
+  setTrials(trials: readonly DashTrial[], params: readonly string[], total = trials.length): void {
     this.all = trials;
+    this.total = total;
     const cols: Column[] = [
       { key: 'trial', label: 'trial', width: 64, num: true, value: (t) => t.n, cell: (t) => h('a', { href: `#/study/${encodeURIComponent(this.study)}/trial/${t.n}` }, String(t.n)) },
       { key: 'state', label: 'state', width: 92, value: (t) => t.state, cell: (t) => h('span', { class: `state-${t.state}` }, t.state + (t.userGiven ? ' ★' : '')) },
@@ -165,7 +169,7 @@ export class TrialsTable {
       return (x < y ? -1 : 1) * dir;
     });
     this.rows = rows;
-    this.count.textContent = `${rows.length} of ${this.all.length} trials`;
+    this.count.textContent = `${rows.length} of ${this.total} trials`;
     this.spacer.style.height = `${rows.length * ROW}px`;
     this.drawnKey = '';
     this.draw();
@@ -194,13 +198,25 @@ export class TrialsTable {
     const key = `${first}:${last}`;
     if (key === this.drawnKey) return;
     this.drawnKey = key;
+    // Rows are kept while what they show is unchanged (most events only add an intermediate value),
+    // so that the one under the pointer is not replaced mid-click.
+    const cols = this.columns.map((c) => c.key).join();
+    const next = new Map<number, { sig: string; el: HTMLElement }>();
     const out: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
       const t = this.rows[i]!;
-      const row = h('div', { class: 'trow', 'data-trial': t.n, role: 'row' }, ...this.columns.map((c) => h('div', { class: `td${c.num ? ' num' : ''}` }, c.cell ? c.cell(t) : String(c.value(t) ?? ''))));
-      row.style.top = `${i * ROW}px`;
-      out.push(row);
+      const sig = `${cols}|${t.state}|${t.value}|${t.durationS}|${t.worker}|${t.reason}|${t.userGiven}`;
+      let kept = this.rendered.get(t.n);
+      if (!kept || kept.sig !== sig) {
+        const el = h('div', { class: 'trow', 'data-trial': t.n, role: 'row' }, ...this.columns.map((c) => h('div', { class: `td${c.num ? ' num' : ''}` }, c.cell ? c.cell(t) : String(c.value(t) ?? ''))));
+        kept = { sig, el };
+      }
+      kept.el.style.top = `${i * ROW}px`;
+      next.set(t.n, kept);
+      out.push(kept.el);
     }
-    clear(this.spacer, ...out);
+    this.rendered = next;
+    const current = [...this.spacer.children];
+    if (current.length !== out.length || current.some((el, i) => el !== out[i])) clear(this.spacer, ...out);
   }
 }
