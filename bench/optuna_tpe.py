@@ -56,10 +56,35 @@ def rosenbrock(x):
     return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(len(x) - 1))
 
 
+ACTIVATION_PENALTY = {"relu": 0.0, "gelu": -0.005, "tanh": 0.03}
+
+
+def mlp_objective(trial):
+    """The MLP-like surrogate of bench/lib/sampler-problems.ts (minimum 0.075), define-by-run."""
+    lr = trial.suggest_float("lr", 1e-5, 1, log=True)
+    weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-1, log=True)
+    hidden = trial.suggest_int("hidden", 16, 1024, log=True)
+    dropout = trial.suggest_float("dropout", 0, 0.7)
+    layers = trial.suggest_int("layers", 1, 4)
+    batch = trial.suggest_categorical("batch_size", [16, 32, 64, 128, 256])
+    activation = trial.suggest_categorical("activation", ["relu", "tanh", "gelu"])
+    a = math.log10(lr) + 2.5 - 0.25 * math.log2(batch / 64)
+    if a > 1.5:
+        return 2.3
+    b = math.log10(weight_decay) + 4
+    h = math.log2(hidden) - 8
+    d = dropout - 0.2 - 0.05 * (layers - 2)
+    return (
+        0.08 + 0.12 * a * a + 0.02 * b * b + 0.03 * h * h + 0.04 * a * h + 0.2 * d * d
+        + 0.01 * abs(layers - 3) + ACTIVATION_PENALTY[activation]
+    )
+
+
 FUNCTIONS = {
     "branin": (branin, [(-5, 10), (0, 15)]),
     "hartmann6": (hartmann6, [(0, 1)] * 6),
     "rosenbrock": (rosenbrock, [(-5, 10)] * 5),
+    "mlp": (None, None),
 }
 
 
@@ -67,7 +92,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--functions", default="branin,hartmann6,rosenbrock")
+    parser.add_argument("--functions", default="branin,hartmann6,rosenbrock,mlp")
     parser.add_argument("--multivariate", action="store_true")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -94,7 +119,9 @@ def main():
             sampler = TPESampler(gamma=gamma, weights=weights, seed=seed, **options)
             study = optuna.create_study(direction="minimize", sampler=sampler)
 
-            def objective(trial):
+            def objective(trial, fn=fn, domain=domain):
+                if fn is None:
+                    return mlp_objective(trial)
                 x = [trial.suggest_float(f"x{i + 1}", lo, hi) for i, (lo, hi) in enumerate(domain)]
                 return fn(x)
 

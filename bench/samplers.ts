@@ -1,5 +1,5 @@
 // npm run bench:samplers — speed and quality of the samplers. Not a test: it
-// prints figures.
+// prints figures and PASS/MISS against the targets of issue 13.
 //
 //   ask latency  TPE (defaults) on a 6-parameter mixed space (3 log floats,
 //                1 int, 2 categoricals) after 100 / 1,000 / 5,000 finished
@@ -8,15 +8,22 @@
 //                estimators are reused), and ask-then-tell (as a sequential
 //                sweep does; every ask refits), each after a warm-up of its
 //                own kind;
-//   quality      TPE and random on branin, hartmann6 and 5-D rosenbrock,
+//   GP latency   GP ask-then-tell after 100 and 300 finished trials, 6
+//                continuous params (target: <= 50 ms and <= 300 ms), growth;
+//   quality      random, TPE, GP and auto on branin, hartmann6, 5-D rosenbrock
+//                and an MLP-like surrogate (bench/lib/sampler-problems.ts),
 //                100 trials × 20 seeds (seeds 0..19): median and IQR of the best
-//                value after 25, 50 and 100 trials;
+//                value after 25, 50 and 100 trials, median regret at 100;
 //   yardstick    with --optuna, Optuna 3.1's TPESampler on the same protocol
 //                (bench/optuna_tpe.py under /usr/bin/python3, every option set
-//                explicitly to ours); or --optuna-json FILE to reuse its output.
+//                explicitly to ours); or --optuna-json FILE to reuse its output;
+//   targets      GP regret <= 1/2 Optuna TPE's (branin, hartmann6, rosenbrock);
+//                auto no worse than the better of GP/TPE beyond noise (paired
+//                bootstrap over the seeds), every problem.
 //
-// Options: --quick (5 seeds, fewer asks), --multivariate (TPE multivariate in
-// the quality table), --skip-latency, --skip-quality.
+// Options: --quick (5 seeds, fewer asks), --seeds N, --samplers random,tpe,gp,auto,
+// --multivariate (TPE multivariate in the quality table), --skip-latency,
+// --skip-gp-latency, --skip-quality.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,14 +33,20 @@ import { fileURLToPath } from 'node:url';
 import { createSampler, type FinishedTrial, type Sampler } from '../src/samplers/sampler.js';
 import { Stream, rngFor } from '../src/samplers/rng.js';
 import type { SearchSpace } from '../src/space/distributions.js';
-import { DEFAULT_TPE_OPTIONS, type SamplerSpec, type TpeOptions } from '../src/space/spec.js';
-import { TEST_FUNCTIONS, type TestFunctionName } from '../src/trials/functions.js';
+import { DEFAULT_GP_OPTIONS, DEFAULT_TPE_OPTIONS, type SamplerSpec, type TpeOptions } from '../src/space/spec.js';
+import { TEST_FUNCTIONS } from '../src/trials/functions.js';
+import { PROBLEMS, type Problem } from './lib/sampler-problems.js';
 
 const args = new Set(process.argv.slice(2));
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
+// --only conditional: just the conditional-space benchmark against Optuna (bench/samplers-conditional.ts).
+if (argValue('--only') === 'conditional') {
+  await import('./samplers-conditional.js');
+  process.exit(0);
+}
 const quick = args.has('--quick');
 const multivariate = args.has('--multivariate');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -109,34 +122,30 @@ function latency(
 }
 
 // ---------------------------------------------------------------- quality
-const PROBLEMS: Array<{ fn: TestFunctionName; dims: number }> = [
-  { fn: 'branin', dims: 2 },
-  { fn: 'hartmann6', dims: 6 },
-  { fn: 'rosenbrock', dims: 5 },
-];
 const CHECKPOINTS = [25, 50, 100];
+type Label = 'random' | 'tpe' | 'gp' | 'auto';
 
-function functionSpace(name: TestFunctionName, dims: number): SearchSpace {
-  const fn = TEST_FUNCTIONS[name];
-  const space: Record<string, SearchSpace[string]> = {};
-  fn.paramNames(dims).forEach((p, i) => {
-    const [low, high] = fn.domain(dims)[i]!;
-    space[p] = { type: 'float', low, high, log: false, step: null, includeZero: false };
-  });
-  return space;
+function specFor(label: Label, seed: number): SamplerSpec {
+  switch (label) {
+    case 'tpe':
+      return { type: 'tpe', seed, options: { ...DEFAULT_TPE_OPTIONS, constantLiar: false, multivariate } };
+    case 'gp':
+      return { type: 'gp', seed, options: DEFAULT_GP_OPTIONS };
+    case 'auto':
+      return { type: 'auto', seed, budget: 100 };
+    case 'random':
+      return { type: 'random', seed };
+  }
 }
 
 /** Best-so-far curve of one sequential run. */
-function run(sampler: Sampler, name: TestFunctionName, dims: number, trials: number): number[] {
-  const fn = TEST_FUNCTIONS[name];
-  const names = fn.paramNames(dims);
+function run(sampler: Sampler, problem: Problem, trials: number): number[] {
   let best = Infinity;
   const curve: number[] = [];
   for (let t = 0; t < trials; t++) {
     const params = sampler.ask(t, []);
-    const value = fn.evaluate(names.map((p) => params[p] as number));
-    const trial: FinishedTrial = { number: t, state: 'complete', params, value, intermediate: [] };
-    sampler.tell(trial);
+    const value = problem.evaluate(params);
+    sampler.tell({ number: t, state: 'complete', params, value, intermediate: [] });
     best = Math.min(best, value);
     curve.push(best);
   }
@@ -145,15 +154,12 @@ function run(sampler: Sampler, name: TestFunctionName, dims: number, trials: num
 
 type Curves = Record<string, number[][]>;
 
-function ourCurves(type: 'tpe' | 'random', seeds: number): Curves {
+function ourCurves(label: Label, seeds: number): Curves {
   const out: Curves = {};
-  for (const { fn, dims } of PROBLEMS) {
-    const space = functionSpace(fn, dims);
-    out[fn] = Array.from({ length: seeds }, (_, seed) => {
-      const spec: SamplerSpec =
-        type === 'tpe' ? { type, seed, options: { ...DEFAULT_TPE_OPTIONS, constantLiar: false, multivariate } } : { type, seed };
-      return run(createSampler(spec, space, 'minimize', seed), fn, dims, 100);
-    });
+  for (const problem of PROBLEMS) {
+    out[problem.name] = Array.from({ length: seeds }, (_, seed) =>
+      run(createSampler(specFor(label, seed), problem.space, 'minimize', seed), problem, 100),
+    );
   }
   return out;
 }
@@ -180,24 +186,105 @@ function optunaCurves(seeds: number): Curves | null {
 }
 
 function qualityTable(rows: Array<{ label: string; curves: Curves }>): void {
-  const header = ['function', 'sampler', ...CHECKPOINTS.map((c) => `best@${c} median [IQR]`)];
+  const header = ['problem', 'sampler', ...CHECKPOINTS.map((c) => `best@${c} median [IQR]`), 'regret@100 median'];
   const lines: string[][] = [header];
-  for (const { fn } of PROBLEMS) {
+  for (const problem of PROBLEMS) {
     for (const { label, curves } of rows) {
-      const per = curves[fn];
+      const per = curves[problem.name];
       if (!per) continue;
       lines.push([
-        fn,
+        problem.name,
         label,
         ...CHECKPOINTS.map((c) => {
           const at = per.map((curve) => curve[c - 1]!);
           return `${fmt(median(at))} [${fmt(quantile(at, 0.25))}, ${fmt(quantile(at, 0.75))}]`;
         }),
+        fmtRegret(median(per.map((curve) => curve[99]!)) - problem.optimum),
       ]);
     }
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   for (const l of lines) console.log(l.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+}
+
+const fmtRegret = (x: number): string => (Math.abs(x) < 1e-3 ? x.toExponential(2) : fmt(x));
+
+/** Regrets at trial 100, one per seed. */
+const regrets = (curves: Curves, problem: Problem): number[] => curves[problem.name]!.map((c) => c[99]! - problem.optimum);
+
+/**
+ * Paired bootstrap (seeds resampled together, a fixed generator) of
+ * median(a) − median(b): its 95th percentile. Below 0: a is better beyond noise;
+ * "a no worse than b beyond noise" when the 5th percentile is <= 0.
+ */
+function bootstrapDiff(a: number[], b: number[]): { lo: number; hi: number } {
+  const rng = rngFor(12345, 0, Stream.sampler);
+  const diffs: number[] = [];
+  for (let r = 0; r < 2000; r++) {
+    const ia = Array.from({ length: a.length }, () => rng.nextInt(a.length));
+    diffs.push(median(ia.map((i) => a[i]!)) - median(ia.map((i) => b[i]!)));
+  }
+  return { lo: quantile(diffs, 0.05), hi: quantile(diffs, 0.95) };
+}
+
+function targets(ours: Partial<Record<Label, Curves>>, optuna: Curves | null): void {
+  console.log('\nTargets (regret = best@100 − optimum, medians over the seeds):');
+  const gp = ours.gp;
+  if (gp && optuna) {
+    for (const problem of PROBLEMS.filter((p) => p.name !== 'mlp')) {
+      const mine = median(regrets(gp, problem));
+      const theirs = median(regrets(optuna, problem));
+      const ok = mine <= theirs / 2;
+      console.log(
+        `  gp regret <= 1/2 Optuna TPE's on ${problem.name.padEnd(10)} ${fmtRegret(mine)} vs ${fmtRegret(theirs)} (ratio ${(mine / theirs).toFixed(4)})  ${ok ? 'PASS' : 'MISS'}`,
+      );
+    }
+  }
+  const auto = ours.auto;
+  if (auto && gp && ours.tpe) {
+    for (const problem of PROBLEMS) {
+      const a = regrets(auto, problem);
+      const g = regrets(gp, problem);
+      const t = regrets(ours.tpe, problem);
+      const better = median(g) <= median(t) ? { name: 'gp', r: g } : { name: 'tpe', r: t };
+      const { lo, hi } = bootstrapDiff(a, better.r);
+      const ok = lo <= 0;
+      console.log(
+        `  auto no worse than the better of gp/tpe (${better.name}) on ${problem.name.padEnd(10)} ` +
+          `${fmtRegret(median(a))} vs ${fmtRegret(median(better.r))}, 90% CI of the difference [${fmtRegret(lo)}, ${fmtRegret(hi)}]  ${ok ? 'PASS' : 'MISS'}`,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------- GP latency
+const CONTINUOUS6: SearchSpace = Object.fromEntries(
+  ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => [n, { type: 'float', low: 0, high: 1, log: false, step: null, includeZero: false }]),
+);
+const hartmann = TEST_FUNCTIONS.hartmann6;
+const h6 = (p: Record<string, unknown>): number => hartmann.evaluate(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => p[n] as number));
+
+/**
+ * GP ask-then-tell latency after `history` finished trials (6 continuous
+ * params, hartmann6 values): the history is made by the GP itself (so the
+ * data look like a real sweep's, clustered near optima), then `asks` more
+ * rounds are timed, each ask following a tell (every ask conditions on new
+ * data; the kernel is refitted on the schedule of src/samplers/gp/sampler.ts).
+ */
+function gpLatency(history: number, asks: number): { median: number; p90: number; max: number; mean: number } {
+  const gp = createSampler({ type: 'gp', seed: 3, options: DEFAULT_GP_OPTIONS }, CONTINUOUS6, 'minimize', 3);
+  for (let t = 0; t < history; t++) {
+    const params = t < 100 || t % 10 === 0 ? gp.ask(t, []) : createSampler({ type: 'random', seed: 3 }, CONTINUOUS6, 'minimize', 3).ask(t, []);
+    gp.tell({ number: t, state: 'complete', params, value: h6(params), intermediate: [] });
+  }
+  const times: number[] = [];
+  for (let n = history; n < history + asks; n++) {
+    const t0 = process.hrtime.bigint();
+    const params = gp.ask(n, []);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    gp.tell({ number: n, state: 'complete', params, value: h6(params), intermediate: [] });
+  }
+  return { median: median(times), p90: quantile(times, 0.9), max: Math.max(...times), mean: times.reduce((a, b) => a + b, 0) / times.length };
 }
 
 /**
@@ -234,17 +321,35 @@ if (!args.has('--skip-latency')) {
   const m = latency(1000, quick ? 20 : 100, { ...DEFAULT_TPE_OPTIONS, multivariate: true });
   console.log(`multivariate TPE at 1,000 trials: median ${m.median.toFixed(3)} ms, p90 ${m.p90.toFixed(3)} ms`);
 }
+if (!args.has('--skip-gp-latency')) {
+  console.log('\nGP ask-then-tell latency, 6 continuous params (hartmann6), kernel refits on their schedule included');
+  console.log('finished trials   median ms   mean ms   p90 ms    max ms   target');
+  const rows: Array<{ history: number; median: number }> = [];
+  for (const [history, target] of [[100, 50], [300, 300]] as const) {
+    const r = gpLatency(history, quick ? 10 : 30);
+    rows.push({ history, median: r.median });
+    console.log(
+      `${String(history).padStart(15)}   ${r.median.toFixed(1).padStart(9)}   ${r.mean.toFixed(1).padStart(7)}   ${r.p90.toFixed(1).padStart(6)}   ${r.max.toFixed(1).padStart(7)}   <= ${target} ms ${r.median <= target ? 'PASS' : 'MISS'} (median)`,
+    );
+  }
+  const growth = Math.log(rows[1]!.median / rows[0]!.median) / Math.log(3);
+  console.log(`growth 100 -> 300 trials: x${(rows[1]!.median / rows[0]!.median).toFixed(2)}, i.e. ~n^${growth.toFixed(2)}`);
+}
 if (!args.has('--skip-quality')) {
-  const seeds = quick ? 5 : 20;
+  const seeds = Number(argValue('--seeds') ?? (quick ? 5 : 20));
+  const labels = (argValue('--samplers') ?? 'random,tpe,gp,auto').split(',') as Label[];
   console.log(`\nQuality: best value found (minimised), 100 trials × ${seeds} seeds${multivariate ? ', multivariate TPE' : ''}`);
-  const t0 = performance.now();
-  const rows = [
-    { label: 'random', curves: ourCurves('random', seeds) },
-    { label: 'tpe', curves: ourCurves('tpe', seeds) },
-  ];
-  console.log(`(hypersweep runs took ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const ours: Partial<Record<Label, Curves>> = {};
+  const rows: Array<{ label: string; curves: Curves }> = [];
+  for (const label of labels) {
+    const t0 = performance.now();
+    ours[label] = ourCurves(label, seeds);
+    rows.push({ label, curves: ours[label] });
+    console.log(`(${label}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
   const optuna = optunaCurves(seeds);
   if (optuna) rows.push({ label: 'optuna-tpe', curves: optuna });
   qualityTable(rows);
-  console.log('optima: branin 0.3979, hartmann6 -3.3224, rosenbrock 0');
+  console.log(`optima: ${PROBLEMS.map((p) => `${p.name} ${p.optimum}`).join(', ')}`);
+  targets(ours, optuna);
 }

@@ -11,6 +11,7 @@ import { crossKernel, kernelMatrix, pairDistances, type Inputs, type KernelParam
 import { minimizeBox } from '../src/samplers/gp/lbfgsb.js';
 import { condition, fitKernel, logMarginalLikelihood, logPrior, paramsFromLog } from '../src/samplers/gp/likelihood.js';
 import { cholesky, cholInverse, cholSolve } from '../src/samplers/gp/linalg.js';
+import { warp } from '../src/samplers/gp/sampler.js';
 import { EncodedSpace } from '../src/samplers/gp/space.js';
 import { createSampler } from '../src/samplers/sampler.js';
 import type { SearchSpace } from '../src/space/distributions.js';
@@ -264,6 +265,27 @@ describe('encoded space', () => {
     expect([lo.h, lo.layers, lo.m]).toEqual([16, 1, 0]);
     const hi = space.decode(Float64Array.from([1, 0, 1, 1, 1, 1, 2]));
     expect([hi.h, hi.layers, hi.m, hi.act]).toEqual([512, 4, 0.9, 'gelu']);
+  });
+});
+
+describe('output warping', () => {
+  const rank = (xs: number[]): number[] => xs.map((x) => xs.filter((y) => y < x).length);
+  it('keeps the order, leaves normal-looking values nearly linear and makes heavy-tailed ones log-like', () => {
+    // Roughly normal values (a smooth spread): the warp is close to affine.
+    const normal = Array.from({ length: 40 }, (_, i) => Math.sin(i * 1.7) + 0.3 * Math.cos(i * 0.9));
+    const w = warp(normal);
+    expect(rank(w)).toEqual(rank(normal));
+    const affine = (w[1]! - w[0]!) / (normal[1]! - normal[0]!);
+    for (let i = 2; i < 40; i++) expect(Math.abs((w[i]! - w[0]!) / (normal[i]! - normal[0]!) / affine - 1)).toBeLessThan(0.5);
+    // Values (to maximise) whose shortfall spans six orders of magnitude: log-like.
+    const heavy = Array.from({ length: 40 }, (_, i) => -(10 ** ((i % 13) / 2)));
+    const h = warp(heavy);
+    expect(rank(h)).toEqual(rank(heavy));
+    const gap = (a: number, b: number): number => Math.abs(h[heavy.indexOf(-(10 ** a))]! - h[heavy.indexOf(-(10 ** b))]!);
+    // Each decade is a similar step (log), not a 10x larger one (linear).
+    expect(gap(6, 5) / gap(3, 2)).toBeLessThan(3);
+    // Constant values stay constant.
+    expect(new Set(warp([2, 2, 2])).size).toBe(1);
   });
 });
 

@@ -77,6 +77,20 @@ export class Posterior {
     crossKernel(x, inputs, params, k, withGrad ? dk : undefined);
     let mean = 0;
     let quad = 0;
+    if (!withGrad) {
+      // σ² needs only |L⁻¹k|² (half the work of K⁻¹k): forward substitution.
+      const { L } = this.fitted.chol;
+      for (let i = 0; i < n; i++) {
+        mean += k[i]! * alpha[i]!;
+        let s = k[i]!;
+        const ri = i * n;
+        for (let l = 0; l < i; l++) s -= L[ri + l]! * v[l]!;
+        const w = s / L[ri + i]!;
+        v[i] = w;
+        quad += w * w;
+      }
+      return { mean, variance: params.scale - quad };
+    }
     for (let i = 0; i < n; i++) {
       mean += k[i]! * alpha[i]!;
       // v = K⁻¹k (K⁻¹ symmetric: row i dotted with k).
@@ -87,7 +101,7 @@ export class Posterior {
       quad += k[i]! * s;
     }
     const variance = params.scale - quad;
-    if (withGrad) {
+    {
       dMean.fill(0);
       dVar.fill(0);
       for (let i = 0; i < n; i++) {

@@ -3,7 +3,9 @@
 //   - the first nStartupTrials trials are random (the same draws as the random
 //     sampler and TPE's startup);
 //   - then the complete trials, encoded into [0, 1] (space.ts), with their
-//     values standardised (and negated when minimising, so larger is better),
+//     values negated when minimising (larger is better), warped by a power
+//     transform chosen by maximum likelihood (log-like for objectives that
+//     span orders of magnitude, as HEBO does; see warp()) and standardised,
 //     fit a Matérn-5/2 ARD GP by maximum a posteriori (likelihood.ts);
 //   - running trials enter as fantasies ("kriging believer"): each is added at
 //     its posterior mean, which shrinks the variance around it so that
@@ -21,7 +23,7 @@ import { Stream, rngFor } from '../rng.js';
 import type { FinishedTrial, RecordedParams, Sampler, TrialSnapshot } from '../sampler.js';
 import { TpeSampler } from '../tpe/sampler.js';
 import { Posterior } from './acquisition.js';
-import type { Inputs } from './kernel.js';
+import type { Inputs, KernelParams } from './kernel.js';
 import { condition, fitKernel, type Fitted } from './likelihood.js';
 import { maximizeLogEi, type AcqOptions } from './optimize.js';
 import { EncodedSpace } from './space.js';
@@ -34,9 +36,86 @@ interface Model {
   readonly topObserved: Float64Array[];
 }
 
+/**
+ * A monotone power warping of the values (larger is better), chosen by maximum
+ * likelihood as a Box-Cox transform: the shortfall x = (best − r)/median of
+ * it, then ((1 + x)^λ − 1)/λ with λ in [−1, 1] picked from a grid by the
+ * normal log likelihood (λ = 1: no change; λ → 0: log1p). Objectives that
+ * span orders of magnitude (Rosenbrock) get a log-like scale, others stay.
+ */
+export function warp(raw: readonly number[]): number[] {
+  const n = raw.length;
+  const top = Math.max(...raw);
+  const short = raw.map((r) => top - r);
+  const sorted = [...short].sort((a, b) => a - b);
+  const scale = sorted[Math.floor(n / 2)]! || sorted[n - 1]! || 1;
+  const x = short.map((v) => v / scale);
+  const logs = x.map((v) => Math.log1p(v));
+  const sumLog = logs.reduce((a, b) => a + b, 0);
+  const transform = (lambda: number): number[] =>
+    Math.abs(lambda) < 1e-9 ? logs : x.map((v) => (Math.exp(lambda * Math.log1p(v)) - 1) / lambda);
+  let bestLambda = 1;
+  let bestLl = -Infinity;
+  for (let k = -20; k <= 20; k++) {
+    const lambda = k / 20;
+    const w = transform(lambda);
+    const mean = w.reduce((a, b) => a + b, 0) / n;
+    const variance = w.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+    if (!(variance > 0)) continue;
+    const ll = -0.5 * n * Math.log(variance) + (lambda - 1) * sumLog;
+    if (ll > bestLl) {
+      bestLl = ll;
+      bestLambda = lambda;
+    }
+  }
+  return transform(bestLambda).map((v) => -v);
+}
+
+/** Values standardised to mean 0 and standard deviation 1 (a constant: all 0). */
+function standardize(raw: readonly number[]): Float64Array {
+  const n = raw.length;
+  const mean = raw.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(raw.reduce((a, b) => a + (b - mean) ** 2, 0) / n) || 1;
+  return Float64Array.from(raw, (v) => (v - mean) / sd);
+}
+
+// The kernel parameters are refitted at every complete trial up to
+// REFIT_ALWAYS, then each time the number of complete trials has grown by
+// REFIT_GROWTH (25, 28, 31, 35, …), on at most FIT_MAX_POINTS trials: the
+// fit costs O(n³) per likelihood evaluation and dozens of evaluations, while
+// conditioning on every trial costs one O(n³) factorisation per ask.
+const REFIT_ALWAYS = 25;
+const REFIT_GROWTH = 1.1;
+const FIT_MAX_POINTS = 100;
+
+/** Number of complete trials (the first by trial number) the fit uses when n are complete. */
+export function fitCount(n: number): number {
+  if (n <= REFIT_ALWAYS) return n;
+  let m = REFIT_ALWAYS;
+  while (Math.ceil(m * REFIT_GROWTH) <= n) m = Math.ceil(m * REFIT_GROWTH);
+  return m;
+}
+
+/**
+ * Rows (indices into the trials by number) the kernel fit uses: the first
+ * fitCount(n); beyond FIT_MAX_POINTS, the best half of those plus the rest
+ * evenly spaced, so that the fit sees both the region of the optimum and the
+ * whole space.
+ */
+function fitSubset(n: number, y: Float64Array): number[] {
+  const m = fitCount(n);
+  const first = Array.from({ length: m }, (_, i) => i);
+  if (m <= FIT_MAX_POINTS) return first;
+  const byValue = [...first].sort((a, b) => y[b]! - y[a]! || a - b);
+  const best = byValue.slice(0, FIT_MAX_POINTS / 2);
+  const rest = byValue.slice(FIT_MAX_POINTS / 2).sort((a, b) => a - b);
+  const spaced = Array.from({ length: FIT_MAX_POINTS / 2 }, (_, k) => rest[Math.floor((k * rest.length) / (FIT_MAX_POINTS / 2))]!);
+  return [...best, ...spaced].sort((a, b) => a - b);
+}
+
 /** Acquisition effort: fewer random points once each costs O(n²). */
 function acqOptions(n: number): AcqOptions {
-  return { candidates: n <= 100 ? 1024 : n <= 200 ? 512 : 256, randomStarts: 4, observedStarts: 2 };
+  return { candidates: n <= 100 ? 512 : 256, randomStarts: 3, observedStarts: 2 };
 }
 
 export class GpSampler implements Sampler {
@@ -45,6 +124,7 @@ export class GpSampler implements Sampler {
   private readonly encoded: EncodedSpace;
   private readonly told = new Map<number, FinishedTrial>();
   private model: Model | null = null;
+  private kernel: { key: string; params: KernelParams } | null = null;
   /** Define-by-run parameters, one at a time: TPE's univariate model (see sampleParam). */
   private readonly univariate: TpeSampler;
 
@@ -100,11 +180,11 @@ export class GpSampler implements Sampler {
     const X = new Float64Array(n * d);
     const raw = done.map((t) => (this.direction === 'minimize' ? -t.value! : t.value!));
     done.forEach((t, i) => this.encoded.encode(t.params, X.subarray(i * d, (i + 1) * d)));
-    const mean = raw.reduce((a, b) => a + b, 0) / n;
-    const sd = Math.sqrt(raw.reduce((a, b) => a + (b - mean) ** 2, 0) / n) || 1;
-    const y = Float64Array.from(raw, (v) => (v - mean) / sd);
+    // Warped, then standardised: the GP models the warped values; EI looks for
+    // the best of those, which is the best of the values (warp is monotone).
+    const y = standardize(warp(raw));
     const inputs: Inputs = { n, d, X, categorical: this.encoded.categorical };
-    const params = fitKernel(inputs, y, { deterministic: this.options.deterministicObjective });
+    const params = this.kernelParams(done, inputs, y);
     const order = [...y.keys()].sort((a, b) => y[b]! - y[a]! || a - b);
     this.model = {
       fitted: condition(inputs, y, params),
@@ -112,6 +192,23 @@ export class GpSampler implements Sampler {
       topObserved: order.slice(0, 2).map((i) => X.slice(i * d, (i + 1) * d)),
     };
     return this.model;
+  }
+
+  /**
+   * The kernel parameters, fitted on the trials fitSubset() picks and reused
+   * until that subset changes (the fit is a pure function of it).
+   */
+  private kernelParams(done: FinishedTrial[], inputs: Inputs, y: Float64Array): KernelParams {
+    const rows = fitSubset(done.length, y);
+    const key = rows.map((i) => done[i]!.number).join(',');
+    if (this.kernel?.key === key) return this.kernel.params;
+    const { d, X, categorical } = inputs;
+    const Xs = new Float64Array(rows.length * d);
+    rows.forEach((i, r) => Xs.set(X.subarray(i * d, (i + 1) * d), r * d));
+    const ys = Float64Array.from(rows, (i) => y[i]!);
+    const params = fitKernel({ n: rows.length, d, X: Xs, categorical }, ys, { deterministic: this.options.deterministicObjective });
+    this.kernel = { key, params };
+    return params;
   }
 
   /** The model with the running trials added at their posterior means (kriging believer). */

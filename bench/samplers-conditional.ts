@@ -1,0 +1,124 @@
+// npm run bench:samplers -- --only conditional — TPE on a conditional space
+// against Optuna 3.1's TPESampler(multivariate=True, group=True). Not a test:
+// it prints figures and PASS/MISS.
+//
+//   benchmark  three branches with different optima (offsets 0.45, 0.3 and
+//              0 / 0.15, and a different best value of the shared parameter s
+//              in each): kind=quad (x, y), kind=log (a log float and an int),
+//              kind=nested with its own two-way choice (mode=p: u, mode=q: v)
+//              and w; global minimum 0 at kind=nested, mode=p, u=0.3, w=1, s=0.5
+//              (bench/samplers-conditional-space.ts).
+//   protocol   100 sequential trials × 20 seeds (0..19), n_startup_trials 10,
+//              every other TPE option at Optuna 3.1's values; median best@100
+//              (and best@50). Target: hypersweep's multivariate + group TPE
+//              equal or better than Optuna's at best@100.
+//   yardstick  bench/optuna_conditional.py under /usr/bin/python3 (the same
+//              function, define-by-run), run in the same invocation; or
+//              --optuna-json FILE to reuse its output.
+//
+// Options: --seeds N (default 20), --optuna-json FILE, --no-optuna.
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSampler, type Sampler } from '../src/samplers/sampler.js';
+import { DEFAULT_TPE_OPTIONS, type SamplerSpec } from '../src/space/spec.js';
+import { CONDITIONAL_SPACE, conditionalValue } from './samplers-conditional-space.js';
+
+const argv = process.argv.slice(2);
+const argValue = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const SEEDS = Number(argValue('--seeds') ?? 20);
+const TRIALS = 100;
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Best value after each trial of one sequential study. */
+function curve(sampler: Sampler): number[] {
+  const out: number[] = [];
+  let best = Infinity;
+  for (let n = 0; n < TRIALS; n++) {
+    const params = sampler.ask(n, []);
+    const value = conditionalValue(params);
+    sampler.tell({ number: n, state: 'complete', params, value, intermediate: [] });
+    best = Math.min(best, value);
+    out.push(best);
+  }
+  return out;
+}
+
+type Curves = number[][];
+
+function ours(spec: (seed: number) => SamplerSpec): Curves {
+  return Array.from({ length: SEEDS }, (_, seed) => curve(createSampler(spec(seed), CONDITIONAL_SPACE, 'minimize', seed)));
+}
+
+function optuna(): Record<string, Curves> | null {
+  const file = argValue('--optuna-json');
+  let text: string;
+  if (file) text = fs.readFileSync(file, 'utf8');
+  else if (argv.includes('--no-optuna')) return null;
+  else {
+    try {
+      const t0 = performance.now();
+      text = execFileSync('/usr/bin/python3', [path.join(here, 'optuna_conditional.py'), '--trials', String(TRIALS), '--seeds', String(SEEDS)], {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      console.log(`(Optuna runs took ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (err) {
+      console.log(`(Optuna yardstick skipped: ${(err as Error).message.split('\n')[0]})`);
+      return null;
+    }
+  }
+  const parsed = JSON.parse(text.trim().split('\n').pop()!) as { optuna: string; results: Record<string, Curves> };
+  console.log(`yardstick: Optuna ${parsed.optuna} TPESampler`);
+  return parsed.results;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+const at = (curves: Curves, trial: number, q: number): number => quantile(curves.map((c) => c[trial - 1]!), q);
+const fmt = (x: number): string => x.toFixed(4);
+
+const tpe = (multivariate: boolean, group: boolean) => (seed: number): SamplerSpec => ({
+  type: 'tpe',
+  seed,
+  options: { ...DEFAULT_TPE_OPTIONS, constantLiar: false, multivariate, group },
+});
+
+console.log(`Conditional benchmark (3 branches, a nested choice, 10 parameters; minimum 0): ${TRIALS} trials × ${SEEDS} seeds`);
+const t0 = performance.now();
+const rows: Array<{ label: string; curves: Curves }> = [
+  { label: 'hypersweep random', curves: ours((seed) => ({ type: 'random', seed })) },
+  { label: 'hypersweep tpe (univariate)', curves: ours(tpe(false, false)) },
+  { label: 'hypersweep tpe multivariate+group', curves: ours(tpe(true, true)) },
+];
+console.log(`(hypersweep runs took ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+const yard = optuna();
+if (yard?.univariate) rows.push({ label: 'optuna tpe (univariate)', curves: yard.univariate });
+if (yard?.group) rows.push({ label: 'optuna tpe multivariate+group', curves: yard.group });
+
+const width = Math.max(...rows.map((r) => r.label.length));
+console.log(`${'sampler'.padEnd(width)}  best@50 median  best@100 median [IQR]`);
+for (const { label, curves } of rows) {
+  console.log(`${label.padEnd(width)}  ${fmt(at(curves, 50, 0.5)).padStart(14)}  ${fmt(at(curves, 100, 0.5))} [${fmt(at(curves, 100, 0.25))}, ${fmt(at(curves, 100, 0.75))}]`);
+}
+if (yard?.group) {
+  const mine = at(rows[2]!.curves, 100, 0.5);
+  const theirs = at(yard.group, 100, 0.5);
+  console.log(
+    `median best@100, multivariate+group: hypersweep ${fmt(mine)} vs Optuna ${fmt(theirs)} (ratio ${(mine / theirs).toFixed(3)}, lower is better): ` +
+      `${mine <= theirs ? 'PASS' : 'MISS'} (target: equal or better)`,
+  );
+} else {
+  console.log('no Optuna yardstick: no PASS/MISS');
+}
