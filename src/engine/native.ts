@@ -85,7 +85,8 @@ export function addon(): NativeAddon {
       ADDON_PATH = file;
       return cached;
     } catch (error) {
-      failures.push(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push(message.includes(file) ? message : `${file}: ${message}`); // dlopen's message names the file
     }
   }
   const local = join(PACKAGE_ROOT, LOCAL_BUILD_FILE);
