@@ -76,7 +76,7 @@ export async function studyStatus(resultsDir: string, name: string): Promise<Stu
     study: name,
     metric: created.metric,
     direction: created.direction,
-    sampler: created.sampler,
+    sampler: created.sampler_choice ? `${created.sampler} → ${created.sampler_choice.sampler}: ${created.sampler_choice.reason}` : created.sampler,
     seed: created.seed,
     budget: budgetOf(events, state),
     done: state.trials.filter((t) => t.state !== 'running' && countsTowardBudget(t)).length,

@@ -19,6 +19,8 @@ export interface StudyCreatedEvent {
   spec: unknown;
   space_file: string;
   sampler: string;
+  /** sampler auto only: the sampler it picked for this study and why (src/samplers/auto-choice.ts). */
+  sampler_choice?: { sampler: string; reason: string };
   seed: number;
   direction: 'maximize' | 'minimize';
   metric: string;

@@ -22,6 +22,7 @@ import {
 import { readJournal } from './journal-reader.js';
 import { JournalWriter } from './journal-writer.js';
 import { applyAssigned, applyFinished, applyWorkerEvent, foldJournal, startedRecord, type StudyState, type TrialRecord } from './state.js';
+import { decideSampler } from '../samplers/auto-choice.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 /** The study lock's files (src/study/lock.ts): they stay when --force-new moves an old study aside. */
@@ -115,6 +116,7 @@ export class Study {
       spec,
       space_file: spec.file,
       sampler: spec.sampler.type,
+      ...(spec.sampler.type === 'auto' ? { sampler_choice: decideSampler(spec.params, spec.sampler.budget) } : {}),
       seed,
       direction: spec.direction,
       metric: spec.metric,

@@ -288,6 +288,8 @@ async function drive(
   // With --json, stdout carries only the final JSON line: progress goes to stderr.
   const out = opts.json ? process.stderr : process.stdout;
   const view = createSweepView(study, budget, out, viewMode(out, opts.quiet ?? false));
+  const choice = study.state.created.sampler_choice;
+  if (choice) view.log(`sampler auto → ${choice.sampler}: ${choice.reason}`);
   const stopper = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
