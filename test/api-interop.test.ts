@@ -88,6 +88,21 @@ describe('CLI and API on one journal', () => {
     expect(fs.readFileSync(written.file, 'utf8')).toMatch(/^<!doctype html>/i);
   });
 
+  it('createStudy({ spaceFile }) reads a space file as `hypersweep sweep` does; optimize() runs its objective', async () => {
+    const { createStudy } = await loadApi();
+    const r = runCli(['sweep', SPACE, '--results', results, '--study', 'cli', '--trials', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const study = await createStudy({ spaceFile: SPACE, name: 'api', results });
+    await study.optimize({ trials: 2 });
+    await study.close();
+    const created = (name: string) => journalEvents(results, name)[0]!;
+    const { study: _a, time: _t1, ...fromApi } = created('api') as Record<string, unknown>;
+    const { study: _b, time: _t2, ...fromCli } = created('cli') as Record<string, unknown>;
+    expect(fromApi).toEqual(fromCli); // the same spec (objective resolved against the file's folder), sampler, seed 3
+    const params = (name: string) => journalEvents(results, name).flatMap((e) => (e.event === 'trial_finished' ? [[e.trial, e.value]] : []));
+    expect(params('api')).toEqual(params('cli'));
+  });
+
   it('the CLI refuses to run a study whose objective is the caller’s code, or one the API holds', async () => {
     const { createStudy, loadStudy } = await loadApi();
     // Held by an open handle: refused as a second controller is.

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { Errors } from '../errors.js';
-import { parseSpaceText } from '../space/load.js';
+import { readSpaceFile } from '../space/load.js';
 import { defaultSamplerSpec, type StudySpec } from '../space/spec.js';
 import { validateStudySpec } from '../space/validate.js';
 import { acquireStudyLock, type StudyLock } from '../study/lock.js';
@@ -37,25 +37,20 @@ export function studySpecFromOptions(options: CreateStudyOptions): StudySpec {
   let file = '<createStudy>';
   let baseDir = process.cwd();
   if (options.spaceFile !== undefined) {
-    file = path.resolve(options.spaceFile);
+    const { absolute, raw } = readSpaceFile(options.spaceFile);
+    file = absolute;
     baseDir = path.dirname(file);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw Errors.spaceFileUnreadable(file, err);
-    }
-    const raw = parseSpaceText(text, file);
     if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) doc = { ...(raw as Record<string, unknown>) };
     else return validateStudySpec(raw, file, baseDir, { callerObjective: true });
   } else {
     doc = { params: options.space ?? {}, budget: { trials: DEFAULT_API_TRIALS } };
     if (options.name === undefined) throw Errors.invalidOption('createStudy({ name })', undefined, 'a study name (it names a folder under results)');
+    doc['name'] = options.name;
   }
   const set = (key: string, value: unknown) => {
     if (value !== undefined) doc[key] = value;
   };
-  set('name', options.name);
+  // With a space file, `name` names the study as --study does; the spec keeps the file's name.
   set('direction', options.direction ?? (options.spaceFile === undefined ? 'minimize' : undefined));
   set('metric', options.metric);
   set('objective', options.objective);

@@ -23,11 +23,12 @@ export async function createStudy(options: CreateStudyOptions): Promise<StudyHan
   createPruner(spec.pruner, spec.direction, spec.file);
   createSampler(spec.sampler, spec.params, spec.direction, seed);
   const lock: { lost: Error | null } = { lost: null };
-  const writer = await startStudy(results, spec.name, spec, seed, {
+  const name = options.name ?? spec.name;
+  const writer = await startStudy(results, name, spec, seed, {
     forceNew: options.forceNew ?? false,
     onLockLost: (err) => (lock.lost = err),
   });
-  return new StudyHandle(spec.name, results, writer.study.state.created, writer, lock);
+  return new StudyHandle(name, results, writer.study.state.created, writer, lock);
 }
 
 /** An existing study: read at once; opened for writing (under its lock) on the first ask, tell or optimize. */

@@ -3,13 +3,16 @@
 // code and one made from a YAML file read the same; everything is checked at
 // run time by the space-file validator, with the same errors.
 
-export type Direction = 'maximize' | 'minimize';
-/** A parameter's value. */
+import type { Direction } from '../space/spec.js';
+import type { FinishedState, Params, TrialState } from '../study/events.js';
+
+// As the journal and the leaderboard have them: a trial's Params hold only its
+// active parameters (null for an inactive one in older journals); a
+// LeaderboardRow is the object `hypersweep leaderboard --format json` prints.
+export type { Direction, FinishedState, Params, TrialState };
+export type { LeaderboardRow } from '../study/leaderboard.js';
+/** A parameter's value (a categorical choice, a pinned value). */
 export type ParamValue = number | string | boolean;
-/** A trial's parameters as the journal holds them (an inactive parameter is absent, or null in older journals). */
-export type Params = Record<string, ParamValue | null>;
-export type TrialState = 'running' | 'complete' | 'pruned' | 'failed';
-export type FinishedState = Exclude<TrialState, 'running'>;
 
 export interface FloatParam {
   type: 'float';
@@ -175,18 +178,4 @@ export interface LeaderboardOptions {
   where?: string | readonly string[];
   /** The best K rows only. */
   top?: number;
-}
-
-/** A row of a leaderboard: the same object `hypersweep leaderboard --format json` prints. */
-export interface LeaderboardRow {
-  rank: number;
-  study: string;
-  trial: number;
-  state: FinishedState;
-  value: number | null;
-  metric: string;
-  direction: Direction;
-  params: Params;
-  epochs: number;
-  duration_s: number | null;
 }

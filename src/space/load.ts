@@ -25,6 +25,18 @@ export function parseSpaceText(text: string, file: string): unknown {
   }
 }
 
+/** Reads and parses a search-space file (not validated yet): its absolute path and content. */
+export function readSpaceFile(file: string): { absolute: string; raw: unknown } {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(absolute, 'utf8');
+  } catch (err) {
+    throw Errors.spaceFileUnreadable(absolute, err);
+  }
+  return { absolute, raw: parseSpaceText(text, absolute) };
+}
+
 /**
  * Reads, parses and validates a search-space file. `overrides` (the sweep's
  * --set) are applied before validation, so a bad one is reported exactly as
@@ -36,14 +48,9 @@ export function loadSpaceFile(
   overrides: Readonly<Record<string, unknown>> = {},
   options: { dataset?: string } = {},
 ): StudySpec {
-  const absolute = path.resolve(file);
-  let text: string;
-  try {
-    text = fs.readFileSync(absolute, 'utf8');
-  } catch (err) {
-    throw Errors.spaceFileUnreadable(absolute, err);
-  }
-  let raw = parseSpaceText(text, absolute);
+  const read = readSpaceFile(file);
+  const absolute = read.absolute;
+  let raw = read.raw;
   let label = absolute;
   if (options.dataset !== undefined && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     raw = { ...raw, dataset: datasetOverride((raw as { dataset?: unknown }).dataset, options.dataset) };
