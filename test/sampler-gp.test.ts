@@ -317,3 +317,23 @@ describe('GP sampler', () => {
     }
   });
 });
+
+describe('GP sampler on a conditional space', () => {
+  it('suggests only the parameters its choices activate', () => {
+    const space: SearchSpace = {
+      opt: { type: 'categorical', choices: ['sgd', 'adam'] },
+      lr: { type: 'float', low: 1e-4, high: 1, log: true, step: null, includeZero: false },
+      momentum: { type: 'float', low: 0, high: 0.99, log: false, step: null, includeZero: false, when: [{ param: 'opt', values: ['sgd'] }] },
+    };
+    const gp = createSampler({ type: 'gp', seed: 2, options: { ...DEFAULT_GP_OPTIONS, nStartupTrials: 3 } }, space, 'minimize', 2);
+    const seen = new Set<string>();
+    for (let t = 0; t < 15; t++) {
+      const p = gp.ask(t, []);
+      seen.add(p.opt as string);
+      expect(Object.keys(p)).toEqual(p.opt === 'sgd' ? ['opt', 'lr', 'momentum'] : ['opt', 'lr']);
+      const value = (Math.log10(p.lr as number) + 2) ** 2 + (p.opt === 'sgd' ? ((p.momentum as number) - 0.9) ** 2 : 0.05);
+      gp.tell({ number: t, state: 'complete', params: p, value, intermediate: [] });
+    }
+    expect(seen.size).toBe(2);
+  });
+});

@@ -18,6 +18,7 @@
 import type { Distribution, Params, ParamValue, SearchSpace } from '../../space/distributions.js';
 import { DEFAULT_TPE_OPTIONS, type Direction, type GpOptions } from '../../space/spec.js';
 import { Errors } from '../../errors.js';
+import { activeOnly, hasConditions } from '../../space/conditions.js';
 import { randomParams } from '../random.js';
 import { Stream, rngFor } from '../rng.js';
 import type { FinishedTrial, RecordedParams, Sampler, TrialSnapshot } from '../sampler.js';
@@ -122,6 +123,7 @@ export class GpSampler implements Sampler {
   readonly type = 'gp' as const;
   readonly capacity = Infinity;
   private readonly encoded: EncodedSpace;
+  private readonly conditional: boolean;
   private readonly told = new Map<number, FinishedTrial>();
   private model: Model | null = null;
   private kernel: { key: string; params: KernelParams } | null = null;
@@ -135,6 +137,7 @@ export class GpSampler implements Sampler {
     private readonly options: GpOptions,
   ) {
     this.encoded = new EncodedSpace(space);
+    this.conditional = hasConditions(space);
     this.univariate = new TpeSampler(space, direction, seed, DEFAULT_TPE_OPTIONS);
   }
 
@@ -169,7 +172,9 @@ export class GpSampler implements Sampler {
     const model = this.fit(done);
     const post = new Posterior(this.withFantasies(model.fitted, running));
     const x = maximizeLogEi(post, this.encoded, model.best, model.topObserved, rng, acqOptions(post.fitted.inputs.n));
-    return this.encoded.decode(x);
+    // Conditional spaces: the GP sees one flat space (inactive parameters sit
+    // mid-range); the suggestion keeps only the parameters its choices activate.
+    return this.conditional ? activeOnly(this.space, this.encoded.decode(x)) : this.encoded.decode(x);
   }
 
   /** The model of the complete trials (cached until the next tell of a complete trial). */
