@@ -96,8 +96,8 @@ describe('CLI and API on one journal', () => {
     await study.optimize({ trials: 2 });
     await study.close();
     const created = (name: string) => journalEvents(results, name)[0]!;
-    const { study: _a, time: _t1, ...fromApi } = created('api') as Record<string, unknown>;
-    const { study: _b, time: _t2, ...fromCli } = created('cli') as Record<string, unknown>;
+    const { study: _a, time: _t1, ...fromApi } = created('api') as unknown as Record<string, unknown>;
+    const { study: _b, time: _t2, ...fromCli } = created('cli') as unknown as Record<string, unknown>;
     expect(fromApi).toEqual(fromCli); // the same spec (objective resolved against the file's folder), sampler, seed 3
     const params = (name: string) => journalEvents(results, name).flatMap((e) => (e.event === 'trial_finished' ? [[e.trial, e.value]] : []));
     expect(params('api')).toEqual(params('cli'));
