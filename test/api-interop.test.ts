@@ -103,6 +103,33 @@ describe('CLI and API on one journal', () => {
     expect(params('api')).toEqual(params('cli'));
   });
 
+  it("ranks a distributed sweep's journal (workers, assignments, ignored results, dashboard actions) as the CLI does", async () => {
+    const { leaderboard } = await loadApi();
+    const dir = path.join(results, 'dist');
+    fs.mkdirSync(dir);
+    const t = (ms: number) => `2026-12-04T20:00:00.${String(ms).padStart(3, '0')}Z`;
+    const lines = [
+      { event: 'study_created', study: 'dist', format: 1, hypersweep_version: '0.1.0', spec: {}, space_file: 'x', sampler: 'random', seed: 1, direction: 'minimize', metric: 'value' },
+      { event: 'controller_started', pid: 1, host: 'h', queue: 'redis://r:6379' },
+      { event: 'worker_joined', worker: 'w1', host: 'h2', pid: 7, slots: 2 },
+      { event: 'trial_started', trial: 0, params: { x: 1 }, seed: 1, worker: 'queue' },
+      { event: 'trial_assigned', trial: 0, worker: 'w1', host: 'h2', pid: 7 },
+      { event: 'trial_started', trial: 1, params: { x: 2 }, seed: 2, worker: 'queue' },
+      { event: 'trial_finished', trial: 1, state: 'complete', value: 0.5, duration_s: 0.2 },
+      { event: 'control_action', action: 'stop_trial', id: 'a', source: 'dashboard', trial: 0 },
+      { event: 'trial_finished', trial: 0, state: 'pruned', value: 3, duration_s: 0.1 },
+      { event: 'result_ignored', trial: 0, worker: 'w1', state: 'complete', value: 1, reason: 'late' },
+      { event: 'worker_left', worker: 'w1', host: 'h2', pid: 7, slots: 2 },
+    ];
+    fs.writeFileSync(path.join(dir, 'journal.jsonl'), lines.map((e, i) => JSON.stringify({ time: t(i), ...e }) + '\n').join(''));
+    const rows = leaderboard('dist', { results, state: 'all' });
+    expect(rows.map((r) => [r.trial, r.state, r.value])).toEqual([
+      [1, 'complete', 0.5],
+      [0, 'pruned', 3],
+    ]);
+    expect(rows).toEqual(cliRows('dist'));
+  });
+
   it('the CLI refuses to run a study whose objective is the caller’s code, or one the API holds', async () => {
     const { createStudy, loadStudy } = await loadApi();
     // Held by an open handle: refused as a second controller is.

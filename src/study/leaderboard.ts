@@ -423,7 +423,18 @@ function finishedHead(line: string): Record<string, unknown> | null {
   }
 }
 
-const KNOWN_EVENTS = new Set(['study_created', 'trial_started', 'param_suggested', 'intermediate', 'trial_finished', 'controller_started', 'controller_stopped']);
+/** Events that hold nothing ranking needs: controllers, a distributed sweep's workers, the dashboard's actions. */
+const SKIPPED_EVENTS = new Set([
+  'controller_started',
+  'controller_stopped',
+  'trial_assigned',
+  'result_ignored',
+  'worker_joined',
+  'worker_left',
+  'worker_lost',
+  'control_action',
+]);
+const KNOWN_EVENTS = new Set(['study_created', 'trial_started', 'param_suggested', 'intermediate', 'trial_finished', ...SKIPPED_EVENTS]);
 
 /** A study's journal read for ranking (see above). */
 export function readStudyForRanking(resultsDir: string, name: string): RankableStudy {
@@ -482,7 +493,7 @@ export function readStudyForRanking(resultsDir: string, name: string): RankableS
       if (created.format > JOURNAL_FORMAT) throw Errors.journalTooNew(file, created.format, JOURNAL_FORMAT, created.hypersweep_version);
       continue;
     }
-    if (kind === 'controller_started' || kind === 'controller_stopped' || kind === 'study_created') continue;
+    if (SKIPPED_EVENTS.has(kind) || kind === 'study_created') continue;
     const number = e['trial'];
     if (!Number.isInteger(number)) throw Errors.journalCorruptLine(file, i + 1, 'missing trial number');
     if (kind === 'trial_started') {
