@@ -1,6 +1,8 @@
 // Printing: error lines, per-epoch progress (a bar on a terminal, plain lines
 // otherwise), the final --json line.
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+
+import type * as CliProgress from 'cli-progress';
 
 import { isHypersweepError } from '../errors.js';
 import type { EpochMetrics } from '../trials/mlp/run.js';
@@ -54,6 +56,9 @@ export function epochProgress(total: number, stream: Stream): EpochProgress {
       stop: () => {},
     };
   }
+  // Loaded for a terminal only: the commands that print no bars (status,
+  // leaderboard...) start ~20 ms sooner without it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bars = new cliProgress.MultiBar(
     {
       stream,
@@ -64,7 +69,7 @@ export function epochProgress(total: number, stream: Stream): EpochProgress {
     },
     cliProgress.Presets.shades_classic,
   );
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   return {
     start: () => {
       bar = bars.create(total, 0);
