@@ -1,4 +1,4 @@
-// node --import tsx bench/startup.ts [--runs N]
+// node --import tsx bench/startup.ts [--runs N] [--compare OTHER/dist/cli/main.js]
 //
 // Start-up time of the light commands (issue 12: `--help` and `status` within
 // 150 ms from node). Each is run end to end from the compiled bin
@@ -9,7 +9,9 @@
 // "above node" is the part that is ours. Where GNU time is installed
 // (/usr/bin/time) the CPU seconds (user + system) of each run are measured
 // too: on a loaded machine they vary far less than the wall clock. status and
-// leaderboard read a synthetic 200-trial study in a temp folder.
+// leaderboard read a synthetic 200-trial study in a temp folder. --compare adds
+// the same commands from another build of the CLI (e.g. an older commit's,
+// unpacked with git archive and compiled), measured in the same rounds.
 // Not a test: it prints figures (test/startup-cli.test.ts checks what loads).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -57,6 +59,15 @@ try {
     { label: 'hypersweep leaderboard demo', args: [bin, 'leaderboard', 'demo', '--results', results], target: false, times: [], cpu: [] },
     { label: 'hypersweep sweep --help', args: [bin, 'sweep', '--help'], target: false, times: [], cpu: [] },
   ];
+  const compare = argValue('--compare');
+  if (compare !== undefined) {
+    const other = path.resolve(compare);
+    rows.push(
+      { label: `--help (${compare})`, args: [other, '--help'], target: false, times: [], cpu: [] },
+      { label: `status demo (${compare})`, args: [other, 'status', 'demo', '--results', results], target: false, times: [], cpu: [] },
+      { label: `leaderboard demo (${compare})`, args: [other, 'leaderboard', 'demo', '--results', results], target: false, times: [], cpu: [] },
+    );
+  }
   const library = path.join(root, 'dist', 'index.js');
   if (fs.existsSync(library)) {
     rows.push({ label: "import 'hypersweep' (dist/index.js)", args: ['--input-type=module', '-e', `await import(${JSON.stringify(library)})`], target: false, times: [], cpu: [] });
