@@ -213,16 +213,17 @@ const fmtRegret = (x: number): string => (Math.abs(x) < 1e-3 ? x.toExponential(2
 const regrets = (curves: Curves, problem: Problem): number[] => curves[problem.name]!.map((c) => c[99]! - problem.optimum);
 
 /**
- * Paired bootstrap (seeds resampled together, a fixed generator) of
- * median(a) − median(b): its 95th percentile. Below 0: a is better beyond noise;
- * "a no worse than b beyond noise" when the 5th percentile is <= 0.
+ * Bootstrap (a fixed generator; paired: the same seeds resampled on both
+ * sides) of median(a) − median(b): its 5th and 95th percentiles. "a no
+ * worse than b beyond noise" when the 5th percentile is <= 0.
  */
-function bootstrapDiff(a: number[], b: number[]): { lo: number; hi: number } {
+function bootstrapDiff(a: number[], b: number[], paired = true): { lo: number; hi: number } {
   const rng = rngFor(12345, 0, Stream.sampler);
   const diffs: number[] = [];
   for (let r = 0; r < 2000; r++) {
     const ia = Array.from({ length: a.length }, () => rng.nextInt(a.length));
-    diffs.push(median(ia.map((i) => a[i]!)) - median(ia.map((i) => b[i]!)));
+    const ib = paired ? ia : Array.from({ length: b.length }, () => rng.nextInt(b.length));
+    diffs.push(median(ia.map((i) => a[i]!)) - median(ib.map((i) => b[i]!)));
   }
   return { lo: quantile(diffs, 0.05), hi: quantile(diffs, 0.95) };
 }
@@ -237,6 +238,19 @@ function targets(ours: Partial<Record<Label, Curves>>, optuna: Curves | null): v
       const ok = mine <= theirs / 2;
       console.log(
         `  gp regret <= 1/2 Optuna TPE's on ${problem.name.padEnd(10)} ${fmtRegret(mine)} vs ${fmtRegret(theirs)} (ratio ${(mine / theirs).toFixed(4)})  ${ok ? 'PASS' : 'MISS'}`,
+      );
+    }
+  }
+  if (ours.tpe && optuna) {
+    for (const problem of PROBLEMS) {
+      const mine = regrets(ours.tpe, problem);
+      const theirs = regrets(optuna, problem);
+      // Unpaired (different generators): seeds resampled independently on each side.
+      const { lo, hi } = bootstrapDiff(mine, theirs, false);
+      const pairs = mine.reduce((n, a) => n + theirs.filter((b) => a < b).length, 0) / (mine.length * theirs.length);
+      console.log(
+        `  tpe level with Optuna TPE on ${problem.name.padEnd(10)} regret ${fmtRegret(median(mine))} vs ${fmtRegret(median(theirs))}, ` +
+          `90% CI of the difference [${fmtRegret(lo)}, ${fmtRegret(hi)}], ours lower in ${(100 * pairs).toFixed(0)}% of pairs  ${lo <= 0 ? 'PASS' : 'MISS'}`,
       );
     }
   }
