@@ -3,7 +3,8 @@
 // code and one made from a YAML file read the same; everything is checked at
 // run time by the space-file validator, with the same errors.
 
-import type { Direction } from '../space/spec.js';
+import type { PrunerType } from '../pruners/pruner.js';
+import type { Direction, SamplerType } from '../space/spec.js';
 import type { FinishedState, Params, TrialState } from '../study/events.js';
 
 // As the journal and the leaderboard have them: a trial's Params hold only its
@@ -38,10 +39,11 @@ export type SpaceParam = ParamValue | ((FloatParam | IntParam | CategoricalParam
 /** The `params` of a space file. */
 export type Space = Readonly<Record<string, SpaceParam>>;
 
-export type SamplerName = 'tpe' | 'random' | 'grid';
+/** The samplers a space file may name (tpe, random, grid, gp, auto). */
+export type SamplerName = SamplerType;
 /** A sampler name, or as in a space file: `{ type: 'tpe', options: { n_startup_trials: 5 } }`. */
 export type SamplerOption = SamplerName | { type: SamplerName; options?: Readonly<Record<string, unknown>> };
-export type PrunerName = 'none' | 'median' | 'asha';
+export type PrunerName = PrunerType;
 /** A pruner name, or as in a space file: `{ type: 'asha', min_resource: 1, reduction_factor: 3 }`. */
 export type PrunerOption = PrunerName | { type: PrunerName; readonly [option: string]: unknown };
 /** What runs the trials when the study is run by the CLI or a pool: as a space file's `objective`. */
