@@ -227,4 +227,17 @@ describe('shipped CNN spaces search each optimizer\'s own settings in its branch
     }
     expect(seen.size).toBe(4);
   });
+
+  it.each([['random'], ['tpe']] as const)('--set optimizer=adam: %s never suggests momentum or rho, always beta1 and beta2', (type) => {
+    const spec = loadSpaceFile(path.join(spaces, 'cnn-mnist.yaml'), { optimizer: 'adam' });
+    const samplerSpec = type === 'tpe' ? { ...spec.sampler, options: { ...(spec.sampler as { options: object }).options, nStartupTrials: 3 } } : { type, seed: null };
+    const sampler = createSampler(samplerSpec as typeof spec.sampler, spec.params, spec.direction, 1);
+    for (let t = 0; t < 12; t++) {
+      const p = sampler.ask(t, []);
+      expect(p.optimizer).toBe('adam');
+      expect(['momentum', 'rho'].filter((k) => k in p)).toEqual([]);
+      expect('beta1' in p && 'beta2' in p).toBe(true);
+      sampler.tell({ number: t, state: 'complete', params: p, value: t % 5, intermediate: [] });
+    }
+  });
 });
