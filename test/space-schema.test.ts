@@ -207,7 +207,7 @@ describe('each rule rejects a malformed space, naming the key path', () => {
     expect(broken((r) => (r.params.alpha0 = null))).toContain('params.alpha0: expected a fixed value or a mapping with type');
   });
   it('an unknown sampler', () => {
-    expect(broken((r) => (r.sampler = { type: 'cmaes' }))).toBe('space.yaml: sampler.type: expected one of tpe, random, grid, got "cmaes"');
+    expect(broken((r) => (r.sampler = { type: 'cmaes' }))).toBe('space.yaml: sampler.type: expected one of tpe, random, grid, gp, auto, got "cmaes"');
   });
   it('the grid sampler with a continuous parameter', () => {
     expect(broken((r) => (r.sampler = { type: 'grid' }))).toBe(
