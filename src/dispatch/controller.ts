@@ -62,13 +62,6 @@ export function countedTrials(study: Study): number {
   return study.counted;
 }
 
-/** Replays the journal's finished trials into a fresh sampler (resume). */
-export function tellHistory(sampler: Sampler, study: Study): void {
-  for (const t of study.state.trials) {
-    if (t.state !== 'running') sampler.tell({ ...t, state: t.state });
-  }
-}
-
 /** A trial in flight. */
 interface InFlight {
   record: TrialRecord;

@@ -17,7 +17,7 @@ import type { Study } from '../study/study.js';
 import { loadStudyDataset } from '../trials/objective.js';
 import { removeTrialWeights, type SaveWeightsPolicy } from '../trials/weights.js';
 import { watchControl } from '../study/control.js';
-import { runSweep, tellHistory, type StopReason, type SweepListener, type SweepOptions } from './controller.js';
+import { runSweep, type StopReason, type SweepListener, type SweepOptions } from './controller.js';
 import { MixedExecutor } from './mixed.js';
 import { TrialPool, type TrialExecutor } from './pool.js';
 import type { QueueExecutor } from './queue/queue-executor.js';
