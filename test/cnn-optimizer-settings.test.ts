@@ -5,8 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { loadDataset } from '../src/data/index.js';
+import { cnnDataFromSplits } from '../src/trials/cnn/data.js';
 import { OPTIMIZER_DEFAULTS, makeOptimizer } from '../src/trials/cnn/optimizers.js';
 import { resolveCnnParams } from '../src/trials/cnn/params.js';
+import { runCnnTrial } from '../src/trials/cnn/run.js';
 import { HypersweepError } from '../src/errors.js';
 
 beforeAll(async () => {
@@ -68,4 +71,23 @@ describe('optimizer settings', () => {
     expect(() => resolveCnnParams('cnn', { rho: 1 }, 'trial 3')).toThrow(HypersweepError);
     expect(() => resolveCnnParams('cnn', { rho: 1 }, 'trial 3')).toThrow(/rho.*\(0, 1\)/);
   });
+
+  it('a CNN trial trains with them: adam with other betas, rmsprop with another rho give other losses; the defaults, the same', async () => {
+    const splits = await loadDataset('mnist', { subset: 256 });
+    const full = cnnDataFromSplits(splits);
+    const data = { ...full, val: { ...full.val, count: 256 }, test: { ...full.test!, count: 256 } };
+    const loss = async (overrides: Record<string, unknown>) => {
+      const params = resolveCnnParams('cnn-light', { epochs: 1, batch_size: 64, lr: 0.003, seed: 2, ...overrides });
+      const { result, trained } = await runCnnTrial('cnn-light', params, { data, engine: 'native', threads: 1 });
+      trained.dispose();
+      return result.epochs[0]!.train_loss;
+    };
+    const adam = await loss({ optimizer: 'adam' });
+    expect(await loss({ optimizer: 'adam', beta1: 0.9, beta2: 0.999 })).toBe(adam);
+    expect(await loss({ optimizer: 'adam', beta1: 0.5, beta2: 0.9 })).not.toBe(adam);
+    const rms = await loss({ optimizer: 'rmsprop' });
+    expect(await loss({ optimizer: 'rmsprop', rho: 0.5 })).not.toBe(rms);
+    // A setting of another optimizer changes nothing.
+    expect(await loss({ optimizer: 'adam', momentum: 0.5, rho: 0.5 })).toBe(adam);
+  }, 120_000);
 });
