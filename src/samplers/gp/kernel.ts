@@ -82,8 +82,11 @@ export function kernelMatrix(D: readonly Float64Array[], n: number, p: KernelPar
       const at = i * n + k;
       let r2 = 0;
       for (let j = 0; j < D.length; j++) r2 += eta[j]! * D[j]![at]!;
-      const v = p.scale * matern52(r2);
-      const g = p.scale * matern52Grad(r2);
+      // m and dm/d(r²) share e^(−√5 r): one exp per pair.
+      const r = Math.sqrt(r2);
+      const e = p.scale * Math.exp(-SQRT5 * r);
+      const v = (1 + SQRT5 * r + (5 / 3) * r2) * e;
+      const g = (-5 / 6) * (1 + SQRT5 * r) * e;
       K[at] = v;
       K[k * n + i] = v;
       G[at] = g;
@@ -107,9 +110,11 @@ export function crossKernel(x: ArrayLike<number>, inputs: Inputs, p: KernelParam
     const row = i * d;
     let r2 = 0;
     for (let j = 0; j < d; j++) r2 += eta[j]! * delta2(x[j]!, X[row + j]!, categorical[j]!);
-    k[i] = p.scale * matern52(r2);
+    const r = Math.sqrt(r2);
+    const e = p.scale * Math.exp(-SQRT5 * r);
+    k[i] = (1 + SQRT5 * r + (5 / 3) * r2) * e;
     if (dk) {
-      const g = 2 * p.scale * matern52Grad(r2);
+      const g = 2 * (-5 / 6) * (1 + SQRT5 * r) * e;
       for (let j = 0; j < d; j++) dk[row + j] = categorical[j] ? 0 : g * eta[j]! * (x[j]! - X[row + j]!);
     }
   }

@@ -41,7 +41,7 @@ function climb(post: Posterior, space: EncodedSpace, best: number, start: Float6
       return -value;
     };
     const u0 = Float64Array.from(free, (j) => x[j]!);
-    const result = minimizeBox(objective, u0, lower, upper, { maxIterations: 30, gradientTolerance: 1e-5, relativeTolerance: 1e-9 });
+    const result = minimizeBox(objective, u0, lower, upper, { maxIterations: 25, gradientTolerance: 1e-5, relativeTolerance: 1e-9 });
     for (let f = 0; f < free.length; f++) x[free[f]!] = result.x[f]!;
     return -result.value;
   };

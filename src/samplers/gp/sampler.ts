@@ -116,7 +116,7 @@ function fitSubset(n: number, y: Float64Array): number[] {
 
 /** Acquisition effort: fewer random points once each costs O(n²). */
 function acqOptions(n: number): AcqOptions {
-  return { candidates: n <= 100 ? 512 : 256, randomStarts: 3, observedStarts: 2 };
+  return { candidates: n <= 50 ? 512 : 256, randomStarts: 3, observedStarts: 1 };
 }
 
 export class GpSampler implements Sampler {
