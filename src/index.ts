@@ -2,9 +2,9 @@
 // Re-exports only. Nothing imported here loads TensorFlow.js, sharp or the
 // native addon: they load when a trial of a model objective needs them
 // (checked by test/api-import.test.ts).
-export { createStudy, loadStudy } from './api/studies.js';
+export { createStudy, loadStudy } from './api/entry.js';
 export { leaderboard, listStudies, report } from './api/reading.js';
-export { TrialPruned } from './api/trial.js';
+export { TrialPruned } from './api/pruned.js';
 export { HypersweepError, isHypersweepError } from './errors.js';
 export type { StudyHandle as Study } from './api/study-handle.js';
 export type {

@@ -11,7 +11,8 @@ import type { Sampler } from '../samplers/sampler.js';
 import type { Distribution } from '../space/distributions.js';
 import type { Study } from '../study/study.js';
 import { checkReport, suggestParam } from './host.js';
-import { TrialHandle, TrialPruned } from './trial.js';
+import { TrialPruned } from './pruned.js';
+import { TrialHandle } from './trial.js';
 import type { ObjectiveFunction } from './types.js';
 
 export class InProcessExecutor implements TrialExecutor {

@@ -16,17 +16,6 @@ export interface TrialHost {
   readonly params: Readonly<Params>;
 }
 
-/**
- * Thrown by an objective to say the trial was pruned (as Optuna's TrialPruned),
- * after trial.shouldPrune() answered true.
- */
-export class TrialPruned extends Error {
-  constructor(message = 'pruned') {
-    super(message);
-    this.name = 'TrialPruned';
-  }
-}
-
 export class TrialHandle implements Trial {
   private pruneAnswer = false;
   /** Whether shouldPrune() answered true (the trial was told to stop: pruned, or stopped by the study). */
