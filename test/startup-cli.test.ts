@@ -14,17 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { COMMANDS, commandNamed, createProgram, registerAllCommands, registerCommandsFor } from '../src/cli/program.js';
 import { BIN, ensureBuilt, ROOT, runCli } from './helpers/cli.js';
+import { heavyIn } from './helpers/heavy-modules.js';
 import { writeSyntheticJournal } from './helpers/synthetic-journal.js';
 
 const TRACE = path.join(ROOT, 'test', 'helpers', 'module-trace.mjs');
-const HEAVY: readonly [string, RegExp][] = [
-  ['tfjs', /@tensorflow/],
-  ['sharp', /\/node_modules\/sharp\//],
-  ['the addon', /\.node$/],
-  ['bullmq', /\/node_modules\/bullmq\//],
-  ['ioredis', /\/node_modules\/ioredis\//],
-  ['piscina', /\/node_modules\/piscina\//],
-];
 
 let scratch = '';
 beforeAll(() => {
@@ -106,9 +99,16 @@ describe('the compiled CLI', () => {
     // The trace works: it saw the bin and commander.
     expect(r.modules.some((m) => m.endsWith('/dist/cli/main.js'))).toBe(true);
     expect(r.modules.some((m) => m.includes('/node_modules/commander/'))).toBe(true);
-    for (const [name, pattern] of HEAVY) {
-      expect(r.modules.filter((m) => pattern.test(m)), `${name} loaded`).toEqual([]);
-    }
+    expect(heavyIn(r.modules)).toEqual([]);
+  });
+
+  it.each([
+    ['--help', ['--help']],
+    ['status', ['status', 'demo']],
+  ])('%s loads no schema, YAML, logging or progress-bar library either (start-up time)', (_label, args) => {
+    const r = loadedBy([...args, ...(args[0] === 'status' ? ['--results', scratch] : [])]);
+    expect(r.code).toBe(0);
+    expect(r.modules.filter((m) => /\/node_modules\/(zod|yaml|pino|cli-progress)\//.test(m))).toEqual([]);
   });
 
   it('the trace does see heavy modules, imported or required (the check above can fail)', () => {
