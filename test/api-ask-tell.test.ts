@@ -2,6 +2,7 @@
 // journal events are those a CLI sweep writes, several asks may be open at
 // once (the sampler sees them as running: the constant liar), reports go
 // through the study's pruner, and misuse is a HypersweepError with a code.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { createSampler } from '../src/samplers/sampler.js';
 import type { StudySpec } from '../src/space/spec.js';
 import { foldJournal } from '../src/study/state.js';
 import { journalEvents, loadApi, scratchDir } from './helpers/api.js';
+import { ROOT } from './helpers/cli.js';
 
 let results: string;
 beforeEach(() => {
@@ -149,5 +151,28 @@ describe('ask and tell', () => {
     await study.close();
     expect(await codeOf(study.ask())).toBe('E_STUDY_CLOSED');
     await other.close();
+  });
+
+  it('trials a process left open when it died are recorded interrupted on reopening, and optimize runs them again', async () => {
+    const { loadStudy } = await loadApi();
+    const script = `const { createStudy } = await import('hypersweep');
+      const study = await createStudy({ name: 'crash', results: ${JSON.stringify(results)}, seed: 4, space: { x: { type: 'float', low: 0, high: 1 } } });
+      const t = await study.ask(); t.suggestInt('k', 1, 3); t.report(0, 0.5);
+      process.exit(0); // no tell, no close`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(journalEvents(results, 'crash').at(-1)).toMatchObject({ event: 'intermediate', trial: 0 });
+    const study = await loadStudy('crash', { results });
+    expect(study.trials[0]).toMatchObject({ state: 'running' }); // read only: nothing written yet
+    await study.optimize((t) => (t.params.x as number) + t.suggestInt('k', 1, 3), { trials: 3 });
+    await study.close();
+    const trials = foldJournal(journalEvents(results, 'crash')).trials;
+    expect(trials.map((t) => [t.number, t.state, t.error, t.retryOf])).toEqual([
+      [0, 'failed', 'interrupted', null],
+      [1, 'complete', null, 0],
+      [2, 'complete', null, null],
+      [3, 'complete', null, null],
+    ]);
+    expect(trials[1]!.params).toEqual(trials[0]!.params);
   });
 });
