@@ -3,15 +3,16 @@
 // tell, optimize) opens the study under its lock on first use, exactly as
 // `hypersweep resume` does (trials a dead process left running are recorded
 // interrupted), and holds it until close().
+import path from 'node:path';
+
+import { Errors } from '../errors.js';
 import type { Pruner } from '../pruners/pruner.js';
 import { deriveTrialSeed } from '../samplers/rng.js';
 import type { Sampler, TrialSnapshot } from '../samplers/sampler.js';
 import type { Distribution } from '../space/distributions.js';
 import { LeaderboardWriter } from '../study/leaderboard-writer.js';
-import { bestTrial, type StudyState } from '../study/state.js';
-import { Study, JOURNAL_FILE, studyDir } from '../study/study.js';
-import { Errors } from '../errors.js';
-import path from 'node:path';
+import { bestTrial, type StudyState, type TrialRecord } from '../study/state.js';
+import { JOURNAL_FILE, Study, studyDir } from '../study/study.js';
 import { openStudy, type StudyWriter } from './create.js';
 import { checkReport, reportValue, suggestParam } from './host.js';
 import { studyLearners } from './learners.js';
@@ -134,7 +135,7 @@ export class StudyHandle {
     const record = w.study.trial(number)!;
     const outcome = typeof result === 'number' ? { state: 'complete' as const, value: result } : result;
     const metrics = outcome.metrics ? { metrics: JSON.parse(JSON.stringify(outcome.metrics)) as Record<string, unknown> } : {};
-    let finished;
+    let finished: TrialRecord;
     if (outcome.state === 'complete') {
       finished = Number.isFinite(outcome.value)
         ? w.study.finishTrial(number, 'complete', outcome.value, seconds, metrics)
