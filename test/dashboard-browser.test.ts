@@ -136,8 +136,8 @@ describe.skipIf(skipReason !== null)(`dashboard in headless Chromium${skipReason
     await waitFor('six complete trials', () => journal().filter((e) => e.event === 'trial_finished' && e.state === 'complete').length >= 6);
     await page.waitForFunction(() => document.querySelectorAll('[data-chart="parallel"] polyline.mark').length >= 6, undefined, { timeout: 15_000 });
     const countText = () => page.evaluate(() => document.querySelector('.table-count')!.textContent!);
-    const axis = await page.locator('.pc-axis-hit[data-axis="x"]').boundingBox();
-    expect(axis).not.toBeNull();
+    // The chart is redrawn every 2 s (never during a drag): take its axis between two redraws.
+    const axis = await waitFor('the x axis of parallel coordinates', () => page.locator('.pc-axis-hit[data-axis="x"]').boundingBox({ timeout: 5000 }).catch(() => null));
     await page.mouse.move(axis!.x + axis!.width / 2, axis!.y + axis!.height * 0.05);
     await page.mouse.down();
     await page.mouse.move(axis!.x + axis!.width / 2, axis!.y + axis!.height * 0.3, { steps: 5 });

@@ -128,7 +128,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!study) throw new HttpError(404, `no study ${JSON.stringify(parts[2])} under ${options.results}`);
     const rest = parts.slice(3);
 
-    if (rest.length === 0 && !mutating) return sendJson(res, 200, { ...study.fold.snapshot(), controllerActive: study.controllerActive });
+    if (rest.length === 0 && !mutating) {
+      return send(res, 200, 'application/json; charset=utf-8', Buffer.from(study.fold.snapshotJson({ controllerActive: study.controllerActive })), 'no-store');
+    }
     if (rest[0] === 'stream' && rest.length === 1 && !mutating) return studyStream(req, res, url, study);
     if (rest[0] === 'actions' && rest.length === 1 && method === 'POST') return action(req, res, study);
     if (rest[0] === 'notes' && rest.length === 1) return notes(req, res, study, 'study.md');

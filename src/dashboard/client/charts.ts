@@ -62,7 +62,8 @@ export function wantsLog(values: readonly number[]): boolean {
 }
 
 export function historyData(trials: readonly DashTrial[], direction: 'maximize' | 'minimize'): { data: uPlot.AlignedData; log: boolean } {
-  const done = trials.filter((t) => (t.state === 'complete' || t.state === 'pruned') && t.value !== null).sort((a, b) => a.n - b.n);
+  const done = trials.filter((t) => (t.state === 'complete' || t.state === 'pruned') && t.value !== null);
+  if (!done.every((t, i) => i === 0 || done[i - 1]!.n < t.n)) done.sort((a, b) => a.n - b.n); // usually in order already
   const xs: number[] = [];
   const complete: Array<number | null> = [];
   const pruned: Array<number | null> = [];
@@ -94,6 +95,19 @@ export function historyOptions(metric: string, log: boolean): (width: number) =>
   });
 }
 
+/** The k smallest by `cmp`, in order, in one pass (a full sort of 50,000 trials on every redraw is the cost this avoids). */
+function bestK<T>(items: readonly T[], k: number, cmp: (a: T, b: T) => number): T[] {
+  const out: T[] = [];
+  for (const x of items) {
+    if (out.length === k && cmp(x, out[k - 1]!) >= 0) continue;
+    let i = out.length;
+    while (i > 0 && cmp(x, out[i - 1]!) < 0) i--;
+    out.splice(i, 0, x);
+    if (out.length > k) out.pop();
+  }
+  return out;
+}
+
 /** Learning curves: the best complete trials, the pruned ones (highlighted), the running ones. */
 export function curvesData(
   trials: readonly DashTrial[],
@@ -102,7 +116,7 @@ export function curvesData(
 ): { key: string; series: Array<{ n: number; state: string }>; data: uPlot.AlignedData; log: boolean } {
   const withCurves = trials.filter((t) => t.curve.length > 0);
   const sign = direction === 'maximize' ? -1 : 1;
-  const complete = withCurves.filter((t) => t.state === 'complete').sort((a, b) => sign * ((a.value ?? 0) - (b.value ?? 0)));
+  const complete = bestK(withCurves.filter((t) => t.state === 'complete'), limit, (a, b) => sign * ((a.value ?? 0) - (b.value ?? 0)));
   const pruned = withCurves.filter((t) => t.state === 'pruned').slice(-limit);
   const running = withCurves.filter((t) => t.state === 'running');
   const chosen = [...complete.slice(0, limit), ...pruned, ...running].slice(0, 3 * limit);
@@ -215,6 +229,9 @@ const label = (t: DashTrial, metric: string) =>
     .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : String(v)}`)
     .join(' ')}`;
 
+/** A brush is being dragged: the chart must not be redrawn under the pointer. */
+export const brushState = { dragging: false };
+
 /** Brushes of parallel coordinates: per axis name, the kept interval of positions in [0, 1]. */
 export type Brushes = Map<string, [number, number]>;
 
@@ -231,7 +248,7 @@ export function parallelChart(
   direction: 'maximize' | 'minimize',
   brushes: Brushes,
   onBrush: () => void,
-  maxLines = 800,
+  maxLines = 500,
 ): (t: DashTrial) => boolean {
   const sign = direction === 'maximize' ? -1 : 1;
   const complete = trials.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value));
@@ -310,6 +327,7 @@ export function parallelChart(
       e.preventDefault();
       const start = toPos(e.clientY);
       let moved = false;
+      brushState.dragging = true;
       hit.setPointerCapture(e.pointerId);
       const move = (m: PointerEvent) => {
         const now = toPos(m.clientY);
@@ -320,6 +338,7 @@ export function parallelChart(
         dim();
       };
       const up = () => {
+        brushState.dragging = false;
         hit.removeEventListener('pointermove', move);
         hit.removeEventListener('pointerup', up);
         if (!moved) brushes.delete(p.name); // a click clears the axis' brush
@@ -337,7 +356,7 @@ export function parallelChart(
 }
 
 /** One slice per param: the metric against the param's values (log axis for a log-distributed param). */
-export function sliceChart(trials: readonly DashTrial[], p: SearchedParam, metric: string, yLog: boolean, maxPoints = 3000): SVGSVGElement {
+export function sliceChart(trials: readonly DashTrial[], p: SearchedParam, metric: string, yLog: boolean, maxPoints = 1500): SVGSVGElement {
   const complete = trials.filter((t) => t.state === 'complete' && t.value !== null && t.params[p.name] !== undefined && t.params[p.name] !== null);
   const shown = complete.slice(-maxPoints);
   const svg = xyChart({
@@ -397,7 +416,7 @@ export function contourChart(trials: readonly DashTrial[], px: SearchedParam, py
     const [i, j] = key.split(',').map(Number) as [number, number];
     out.push(`<rect x="${(L + (i * pw) / N).toFixed(1)}" y="${(T + ph - ((j + 1) * ph) / N).toFixed(1)}" width="${(pw / N + 0.5).toFixed(1)}" height="${(ph / N + 0.5).toFixed(1)}" fill="${valueColor(good(v))}"><title>${escapeXml(`best ${metric} here: ${formatNumber(v)}`)}</title></rect>`);
   }
-  for (const t of complete.slice(-3000)) {
+  for (const t of complete.slice(-1500)) {
     const a = val(t, px, sx);
     const b = val(t, py, sy);
     if (a === null || b === null) continue;

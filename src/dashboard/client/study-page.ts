@@ -11,6 +11,7 @@ import { barChart } from '../../report/svg-chart.js';
 import type { Distribution } from '../../space/distributions.js';
 import { StudyFold, summarize, type DashTrial, type StudySnapshot } from '../shared/fold.js';
 import {
+  brushState,
   contourChart,
   curvesData,
   curvesOptions,
@@ -82,6 +83,7 @@ export function studyPage(app: HTMLElement, name: string): View {
   let brushPass: (t: DashTrial) => boolean = () => true;
   let hideBad = false;
   let lastHeavy = 0;
+  let heavyCost = 0;
   let scheduled = false;
 
   const postAction = async (body: unknown, msg: HTMLElement) => {
@@ -207,24 +209,39 @@ export function studyPage(app: HTMLElement, name: string): View {
     );
   }
 
+  // Redraws are paced by what they cost: at most one per frame, and never more than a third of the time
+  // (a study of 50,000 trials takes tens of ms to redraw; events may come a thousand a second).
+  let renderCost = 0;
+  let lastRenderEnd = 0;
   function schedule(heavyNow: boolean): void {
     if (heavyNow) lastHeavy = 0;
     if (scheduled || closed) return;
     scheduled = true;
-    requestAnimationFrame(() => {
-      scheduled = false;
-      if (fold && !closed) render(fold);
-    });
+    const wait = Math.max(0, lastRenderEnd + 2 * renderCost - performance.now());
+    const go = () =>
+      requestAnimationFrame(() => {
+        scheduled = false;
+        if (!fold || closed) return;
+        const t0 = performance.now();
+        const heavy = render(fold);
+        lastRenderEnd = performance.now();
+        if (!heavy) renderCost = lastRenderEnd - t0; // the SVG charts' pass comes every 2 s whatever it costs
+      });
+    if (wait > 0) window.setTimeout(go, wait);
+    else go();
   }
 
   let params: SearchedParam[] = [];
   /** Whether a controller holds the study: the server's word at the start, then the controller events of the stream. */
   let controllerActive = false;
-  function render(f: StudyFold): void {
+  /** Redraws; returns whether the SVG charts were redrawn too. */
+  function render(f: StudyFold): boolean {
     const metric = f.created?.metric ?? 'value';
     const direction = f.created?.direction ?? 'minimize';
     renderHead(f);
-    const heavy = performance.now() - lastHeavy > 2000;
+    // The SVG charts: every 2 s, or less often when they take long (at most a fifth of the time).
+    const heavy = performance.now() - lastHeavy > Math.max(2000, 5 * heavyCost) && !brushState.dragging;
+    const heavyStart = performance.now();
     if (heavy) {
       lastHeavy = performance.now();
       const pool = f.trials.filter((t) => !hideBad || (t.state !== 'pruned' && t.state !== 'failed'));
@@ -240,18 +257,20 @@ export function studyPage(app: HTMLElement, name: string): View {
     history.update(`h${hist.log}`, historyOptions(metric, hist.log), hist.data);
     const cur = curvesData(shown, direction);
     curves.update(cur.key + cur.log, curvesOptions(metric, cur.series, cur.log), cur.data);
-    const yLog = wantsLog(shown.filter((t) => t.state === 'complete' && t.value !== null).map((t) => t.value!));
-    edf.update(`e${yLog}`, edfOptions(metric, [name], yLog), edfData([{ name, trials: shown }]));
     if (heavy) {
+      const yLog = wantsLog(shown.filter((t) => t.state === 'complete' && t.value !== null).map((t) => t.value!));
+      edf.update(`e${yLog}`, edfOptions(metric, [name], yLog), edfData([{ name, trials: shown }]));
       clear(slicesHost, ...params.map((p) => h('div', { class: 'chart-host', 'data-slice': p.name }, sliceChart(shown, p, metric, yLog))));
       renderContour(shown, metric, direction);
     }
+    if (heavy) heavyCost = performance.now() - heavyStart;
     table.setTrials(shown, params.map((p) => p.name), f.trials.length);
     const lastTrial = f.trials.reduce((m, t) => Math.max(m, t.n), -1);
     document.body.dataset.trials = String(f.trials.length);
     document.body.dataset.lastTrial = String(lastTrial);
     // Pixels: the frame after this one has painted what was just drawn.
     requestAnimationFrame(() => (window.__hsPaints ??= []).push({ trials: f.trials.length, lastTrial, at: Date.now() }));
+    return heavy;
   }
 
   let cx = '';
@@ -287,7 +306,10 @@ export function studyPage(app: HTMLElement, name: string): View {
       fold = StudyFold.from(snapshot);
       params = searchedParams(fold);
       renderActions(fold, params);
+      // The first frame: summary, history, curves, EDF and the table; the SVG charts right after it.
+      lastHeavy = performance.now();
       render(fold);
+      window.setTimeout(() => schedule(true), 50);
       let at = snapshot.offset;
       openStream(`${base}/stream?from=${snapshot.offset}`, {
         message: (e) => {
@@ -299,7 +321,7 @@ export function studyPage(app: HTMLElement, name: string): View {
         },
       });
       // The heavy charts catch up even when nothing else asks for a redraw.
-      timers.push(window.setInterval(() => performance.now() - lastHeavy > 2000 && schedule(false), 2100));
+      timers.push(window.setInterval(() => performance.now() - lastHeavy > Math.max(2000, 5 * heavyCost) && schedule(false), 1000));
     })
     .catch((err: Error) => app.append(h('p', { class: 'msg err' }, `Could not load study ${name}: ${err.message}`)));
 
