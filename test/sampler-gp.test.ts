@@ -16,6 +16,7 @@ import { EncodedSpace } from '../src/samplers/gp/space.js';
 import { createSampler } from '../src/samplers/sampler.js';
 import type { SearchSpace } from '../src/space/distributions.js';
 import { DEFAULT_GP_OPTIONS } from '../src/space/spec.js';
+import { validateStudySpec } from '../src/space/validate.js';
 import { TEST_FUNCTIONS } from '../src/trials/functions.js';
 
 interface RefCase {
@@ -335,5 +336,27 @@ describe('GP sampler on a conditional space', () => {
       gp.tell({ number: t, state: 'complete', params: p, value, intermediate: [] });
     }
     expect(seen.size).toBe(2);
+  });
+});
+
+describe('gp in a space file', () => {
+  const raw = (options: unknown) => ({
+    name: 'gp-branin',
+    objective: { function: 'branin' },
+    params: { x1: { type: 'float', low: -5, high: 10 }, x2: { type: 'float', low: 0, high: 15 } },
+    sampler: { type: 'gp', seed: 4, options },
+    budget: { trials: 30 },
+  });
+  it('reads its options (defaults: Optuna GPSampler’s)', () => {
+    expect(validateStudySpec(raw(undefined), '/tmp/space.yaml').sampler).toEqual({ type: 'gp', seed: 4, options: DEFAULT_GP_OPTIONS });
+    expect(validateStudySpec(raw({ n_startup_trials: 5, deterministic_objective: true }), '/tmp/space.yaml').sampler).toEqual({
+      type: 'gp',
+      seed: 4,
+      options: { nStartupTrials: 5, deterministicObjective: true },
+    });
+  });
+  it('refuses an unknown or ill-typed option, naming it', () => {
+    expect(() => validateStudySpec(raw({ n_ei_candidates: 5 }), '/tmp/space.yaml')).toThrow(/sampler\.options.*n_ei_candidates/);
+    expect(() => validateStudySpec(raw({ n_startup_trials: -1 }), '/tmp/space.yaml')).toThrow(/sampler\.options\.n_startup_trials/);
   });
 });
