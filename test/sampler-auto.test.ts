@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withSamplerType } from '../src/api/create.js';
 import { GP_TRIAL_LIMIT, decideSampler } from '../src/samplers/auto-choice.js';
 import { AutoSampler } from '../src/samplers/auto.js';
 import { createSampler, type FinishedTrial } from '../src/samplers/sampler.js';
@@ -115,5 +116,8 @@ describe('the journal and status say what auto picked, and why', () => {
     expect(first.sampler_choice).toEqual({ sampler: 'gp', reason: expect.stringMatching(/2 of 2 parameters are numeric and the budget is 60 trials/) });
     const status = formatStatus(await studyStatus(tmp, 'auto-branin'), (s) => `${s}s`);
     expect(status).toMatch(/sampler +auto → gp: 2 of 2 parameters/);
+    // --sampler auto on the command line: the budget comes from the space file too.
+    const overridden = withSamplerType({ ...spec, sampler: { type: 'tpe', seed: null, options: DEFAULT_TPE_OPTIONS } }, 'auto');
+    expect(overridden.sampler).toEqual({ type: 'auto', seed: null, budget: 60 });
   });
 });

@@ -79,7 +79,10 @@ export function studySeed(spec: StudySpec, seed?: number): number {
 
 /** --sampler TYPE on the command line: the type's defaults unless the space already names it. */
 export function withSamplerType(spec: StudySpec, type: StudySpec['sampler']['type']): StudySpec {
-  return type === spec.sampler.type ? spec : { ...spec, sampler: defaultSamplerSpec(type, spec.sampler.seed) };
+  if (type === spec.sampler.type) return spec;
+  const sampler = defaultSamplerSpec(type, spec.sampler.seed);
+  // auto picks its sampler knowing the budget (src/samplers/auto-choice.ts).
+  return { ...spec, sampler: sampler.type === 'auto' ? { ...sampler, budget: spec.budget.trials } : sampler };
 }
 
 /**
