@@ -118,20 +118,24 @@ try {
   await page.waitForTimeout(2500); // past the first heavy pass
   const batches: Array<{ lastTrial: number; at: number }> = [];
   let next = trials;
-  const perBatch = Math.max(1, Math.round(rate / 20));
-  const end = Date.now() + seconds * 1000;
+  const liveStart = Date.now();
+  const end = liveStart + seconds * 1000;
   let t = Date.parse('2026-02-01T00:00:00.000Z');
   while (Date.now() < end) {
     const lines: string[] = [];
-    for (let k = 0; k < perBatch; k++, next++) {
+    // As many trials as are due at `rate` since the start (timers drift on a loaded machine).
+    const due = trials + Math.floor(((Date.now() - liveStart) / 1000) * rate);
+    for (; next < due; next++) {
       const time = () => new Date((t += 7)).toISOString();
       const params = { alpha0: 10 ** (-2 + 3 * Math.random()), lambda: 1e-4, batch_size: 64, init: 'glorot' };
       lines.push(JSON.stringify({ time: time(), event: 'trial_started', trial: next, params, seed: next, worker: 'w0' }));
       for (let e = 1; e <= 3; e++) lines.push(JSON.stringify({ time: time(), event: 'intermediate', trial: next, step: e, value: 0.8 + 0.03 * e + 0.01 * Math.random() }));
       lines.push(JSON.stringify({ time: time(), event: 'trial_finished', trial: next, state: 'complete', value: 0.88 + 0.02 * Math.random(), duration_s: 0.1 }));
     }
-    fs.appendFileSync(file, `${lines.join('\n')}\n`);
-    batches.push({ lastTrial: next - 1, at: Date.now() });
+    if (lines.length) {
+      fs.appendFileSync(file, `${lines.join('\n')}\n`);
+      batches.push({ lastTrial: next - 1, at: Date.now() });
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   await page.waitForFunction((n) => (window.__hsPaints ?? []).some((p) => p.lastTrial >= n), next - 1, { timeout: 30_000 });

@@ -9,7 +9,6 @@
 /// <reference lib="dom.iterable" />
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -18,22 +17,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import type { JournalLine } from '../src/study/events.js';
 import { readJournal } from '../src/study/journal-reader.js';
+import { chromiumSkipReason, inkOf, launchChromium } from './helpers/chromium.js';
 import { BIN, ensureBuilt, ROOT } from './helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasPlaywright = (() => {
-  try {
-    createRequire(import.meta.url).resolve('playwright-core');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skipReason = !fs.existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install -y chromium)` : !hasPlaywright ? 'playwright-core is not installed' : null;
+const skipReason = chromiumSkipReason();
 if (skipReason) console.warn(`dashboard-browser.test.ts: skipped: ${skipReason}`);
 
 type Browser = import('playwright-core').Browser;
-type Page = import('playwright-core').Page;
 
 async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -43,29 +33,6 @@ async function waitFor<T>(what: string, probe: () => T | undefined | null | fals
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** Whether a PNG screenshot has ink and colours (decoded by the page itself). */
-async function inkOf(page: Page, png: Buffer): Promise<{ width: number; height: number; inked: number; colors: number }> {
-  return page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = img.width;
-    canvas.height = img.height;
-    const ctx = canvas.getContext('2d')!;
-    ctx.drawImage(img, 0, 0);
-    const data = ctx.getImageData(0, 0, img.width, img.height).data;
-    let inked = 0;
-    const colors = new Set<number>();
-    for (let i = 0; i < data.length; i += 4) {
-      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-      if (r < 235 || g < 235 || b < 235) inked++;
-      if (i % 64 === 0) colors.add((r << 16) | (g << 8) | b);
-    }
-    return { width: img.width, height: img.height, inked: inked / (data.length / 4), colors: colors.size };
-  }, png.toString('base64'));
 }
 
 describe.skipIf(skipReason !== null)(`dashboard in headless Chromium${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
@@ -92,11 +59,7 @@ describe.skipIf(skipReason !== null)(`dashboard in headless Chromium${skipReason
     sweep.stderr!.on('data', (d: Buffer) => (sweepOut += d.toString()));
     await waitFor('the sweep to start', () => journal().some((e) => e.event === 'trial_started'));
     dash = await startDashboard({ results, port: 0, pollMs: 100 });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

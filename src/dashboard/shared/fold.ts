@@ -268,11 +268,17 @@ export class StudyFold {
         t.finishedAt = e.time;
         return t;
       }
+      case 'param_suggested': {
+        // Define-by-run (the library API): a trial's params arrive one at a time.
+        const t = this.byNumber.get(e.trial);
+        if (!t) return this.missing(start, e.trial);
+        t.params = { ...t.params, [e.name]: e.value };
+        return t;
+      }
       case 'result_ignored':
         return null;
       default:
-        // A kind this hypersweep does not know (a newer writer): shown, not fatal.
-        this.problem(start, `unknown event ${JSON.stringify((e as { event: unknown }).event)}`);
+        // A kind this version does not know (a newer writer): nothing it could show; not a damaged line.
         return null;
     }
   }
