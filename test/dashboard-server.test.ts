@@ -231,6 +231,18 @@ describe('with a token', () => {
     expect((await request(guarded.port, '/api/studies', { headers: { Cookie: cookie } })).status).toBe(200);
     expect((await request(guarded.port, '/api/studies', { headers: { Authorization: 'Bearer sekrit-token' } })).status).toBe(200);
   });
+
+  it('on another address: any name of the machine in Host, still the token, still same-origin changes only', async () => {
+    guarded = await startDashboard({ results, host: '0.0.0.0', port: 0, token: 'sekrit-token' });
+    const host = `gpu-box.lan:${guarded.port}`;
+    const auth = { Host: host, Authorization: 'Bearer sekrit-token' };
+    expect((await request(guarded.port, '/api/studies', { headers: { Host: host } })).status).toBe(401);
+    expect((await request(guarded.port, '/api/studies', { headers: auth })).status).toBe(200);
+    const body = JSON.stringify({ action: 'stop_study' });
+    const post = (origin: string) => request(guarded.port, '/api/study/syn/actions', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json', Origin: origin }, body });
+    expect((await post('http://evil.example')).status).toBe(403);
+    expect((await post(`http://${host}`)).status).toBe(409); // its own origin: on to the study (no controller runs it)
+  });
 });
 
 describe('hypersweep dashboard (the command)', () => {

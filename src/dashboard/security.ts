@@ -40,15 +40,18 @@ export function tokenMatches(given: string | null, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The host:port values a request's Host header may carry. */
-export function allowedHosts(host: string, port: number): Set<string> {
-  const names = isLoopback(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') && !host.startsWith('[') ? `[${host}]` : host];
-  if (host === '0.0.0.0' || host === '::') names.push('127.0.0.1', 'localhost');
-  return new Set(names.map((n) => `${n}:${port}`));
+/**
+ * The host:port values a request's Host header may carry, on loopback; null
+ * (any) on another address, which the server cannot know every name of: there
+ * the token keeps other sites out.
+ */
+export function allowedHosts(host: string, port: number): Set<string> | null {
+  if (!isLoopback(host)) return null;
+  return new Set(['127.0.0.1', 'localhost', '[::1]'].map((n) => `${n}:${port}`));
 }
 
 /** Why a state-changing request is refused (CSRF), or null when it may go on. */
-export function crossSiteReason(req: IncomingMessage, hosts: ReadonlySet<string>): string | null {
+export function crossSiteReason(req: IncomingMessage, hosts: ReadonlySet<string> | null): string | null {
   const origin = req.headers.origin;
   if (!origin) return 'no Origin header (state-changing requests come from the dashboard page)';
   let parsed: URL;
@@ -57,7 +60,7 @@ export function crossSiteReason(req: IncomingMessage, hosts: ReadonlySet<string>
   } catch {
     return `unreadable Origin ${origin}`;
   }
-  if (parsed.protocol !== 'http:' || !hosts.has(parsed.host) || parsed.host !== req.headers.host) return `cross-origin request from ${origin}`;
+  if (parsed.protocol !== 'http:' || (hosts !== null && !hosts.has(parsed.host)) || parsed.host !== req.headers.host) return `cross-origin request from ${origin}`;
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin') return `Sec-Fetch-Site: ${String(site)}`;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();

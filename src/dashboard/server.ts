@@ -80,7 +80,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const page = Buffer.from(pageHtml(version));
   const csp = contentSecurityPolicy([IMPORT_MAP_HASH]);
   const streams = new Set<http.ServerResponse>();
-  let hosts = new Set<string>();
+  let hosts: Set<string> | null = new Set<string>();
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -95,7 +95,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     res.setHeader('Content-Security-Policy', csp);
     // A page of another site that resolves its own name to 127.0.0.1 (DNS rebinding) sends its own Host.
-    if (!hosts.has(req.headers.host ?? '')) throw new HttpError(421, `unexpected Host header ${JSON.stringify(req.headers.host ?? '')}`);
+    if (hosts !== null && !hosts.has(req.headers.host ?? '')) throw new HttpError(421, `unexpected Host header ${JSON.stringify(req.headers.host ?? '')}`);
     const rawUrl = req.url ?? '/';
     // No route takes a path: any `..`, raw or encoded, is refused before routing.
     if (/(^|[/\\])\.\.([/\\]|$)/.test(safeDecode(rawUrl.split('?')[0]!)) || /%2f|%5c|%00/i.test(rawUrl.split('?')[0]!)) {
