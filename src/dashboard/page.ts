@@ -17,7 +17,7 @@ export function pageHtml(version: string): string {
 <link rel="stylesheet" href="/assets/vendor/uPlot.min.css">
 <link rel="stylesheet" href="/assets/dashboard.css">
 <script type="importmap">${IMPORT_MAP}</script>
-<script type="module" src="/assets/js/dashboard/client/main.js"></script>
+<script type="module" src="/assets/js/dashboard/client/boot.js"></script>
 </head>
 <body>
 <header class="top"><a href="#/" class="brand">hypersweep</a> <nav><a href="#/">studies</a> <a href="#/compare">compare</a></nav><span id="live" class="live" title="live updates">connecting…</span><span class="version">v${version}</span></header>

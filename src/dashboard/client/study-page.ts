@@ -299,7 +299,10 @@ export function studyPage(app: HTMLElement, name: string): View {
     clear(contourHost, contourChart(shown, px, py, metric, direction));
   }
 
-  getJson<StudySnapshot & { controllerActive?: boolean }>(base)
+  // The snapshot boot.ts started fetching with the page, once; else fetched now.
+  const pre = window.__hsPrefetch;
+  window.__hsPrefetch = undefined;
+  (pre?.name === name ? (pre.body as Promise<StudySnapshot & { controllerActive?: boolean }>) : getJson<StudySnapshot & { controllerActive?: boolean }>(base))
     .then((snapshot) => {
       if (closed) return;
       controllerActive = snapshot.controllerActive === true;
