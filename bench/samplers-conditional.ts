@@ -11,7 +11,11 @@
 //   protocol   100 sequential trials × 20 seeds (0..19), n_startup_trials 10,
 //              every other TPE option at Optuna 3.1's values; median best@100
 //              (and best@50). Target: hypersweep's multivariate + group TPE
-//              equal or better than Optuna's at best@100.
+//              equal or better than Optuna's at best@100. With it, a 90%
+//              bootstrap CI of the difference of the medians (seeds resampled
+//              on each side, bench/lib/stats.ts): how far from level the two
+//              are beyond the noise of this many seeds (--seeds 200 to see it
+//              narrow; bench/tpe-step-check-conditional.ts compares single asks).
 //   yardstick  bench/optuna_conditional.py under /usr/bin/python3 (the same
 //              function, define-by-run), run in the same invocation; or
 //              --optuna-json FILE to reuse its output.
@@ -24,6 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSampler, type Sampler } from '../src/samplers/sampler.js';
 import { DEFAULT_TPE_OPTIONS, type SamplerSpec } from '../src/space/spec.js';
+import { bootstrapDiff, quantile } from './lib/stats.js';
 import { CONDITIONAL_SPACE, conditionalValue } from './samplers-conditional-space.js';
 
 const argv = process.argv.slice(2);
@@ -79,13 +84,6 @@ function optuna(): Record<string, Curves> | null {
   return parsed.results;
 }
 
-function quantile(xs: number[], q: number): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 const at = (curves: Curves, trial: number, q: number): number => quantile(curves.map((c) => c[trial - 1]!), q);
 const fmt = (x: number): string => x.toFixed(4);
 
@@ -118,6 +116,17 @@ if (yard?.group) {
   console.log(
     `median best@100, multivariate+group: hypersweep ${fmt(mine)} vs Optuna ${fmt(theirs)} (ratio ${(mine / theirs).toFixed(3)}, lower is better): ` +
       `${mine <= theirs ? 'PASS' : 'MISS'} (target: equal or better)`,
+  );
+  // Is the difference beyond the noise of this many seeds? Unpaired (different
+  // generators): the seeds resampled independently on each side.
+  const a = rows[2]!.curves.map((c) => c[TRIALS - 1]!);
+  const b = yard.group.map((c) => c[TRIALS - 1]!);
+  const { lo, hi } = bootstrapDiff(a, b, false);
+  const pairs = a.reduce((n, x) => n + b.filter((y) => x < y).length, 0) / (a.length * b.length);
+  console.log(
+    `  difference of the medians (hypersweep − Optuna): 90% bootstrap CI [${fmt(lo)}, ${fmt(hi)}] ` +
+      `(${lo <= 0 && hi >= 0 ? 'contains 0: level within the noise of ' : lo > 0 ? 'worse beyond the noise of ' : 'better beyond the noise of '}${a.length} vs ${b.length} seeds); ` +
+      `ours lower in ${(100 * pairs).toFixed(0)}% of pairs`,
   );
 } else {
   console.log('no Optuna yardstick: no PASS/MISS');

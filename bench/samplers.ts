@@ -36,6 +36,7 @@ import type { SearchSpace } from '../src/space/distributions.js';
 import { DEFAULT_GP_OPTIONS, DEFAULT_TPE_OPTIONS, type SamplerSpec, type TpeOptions } from '../src/space/spec.js';
 import { TEST_FUNCTIONS } from '../src/trials/functions.js';
 import { PROBLEMS, type Problem } from './lib/sampler-problems.js';
+import { bootstrapDiff, median, quantile } from './lib/stats.js';
 
 const args = new Set(process.argv.slice(2));
 const argValue = (name: string): string | undefined => {
@@ -51,15 +52,6 @@ const quick = args.has('--quick');
 const multivariate = args.has('--multivariate');
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const median = (xs: number[]): number => quantile(xs, 0.5);
-function quantile(xs: number[], q: number): number {
-  // Linear interpolation between order statistics (numpy's default).
-  const s = xs.slice().sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(3) : x.toFixed(4));
 
 // ---------------------------------------------------------------- latency
@@ -211,22 +203,6 @@ const fmtRegret = (x: number): string => (Math.abs(x) < 1e-3 ? x.toExponential(2
 
 /** Regrets at trial 100, one per seed. */
 const regrets = (curves: Curves, problem: Problem): number[] => curves[problem.name]!.map((c) => c[99]! - problem.optimum);
-
-/**
- * Bootstrap (a fixed generator; paired: the same seeds resampled on both
- * sides) of median(a) − median(b): its 5th and 95th percentiles. "a no
- * worse than b beyond noise" when the 5th percentile is <= 0.
- */
-function bootstrapDiff(a: number[], b: number[], paired = true): { lo: number; hi: number } {
-  const rng = rngFor(12345, 0, Stream.sampler);
-  const diffs: number[] = [];
-  for (let r = 0; r < 2000; r++) {
-    const ia = Array.from({ length: a.length }, () => rng.nextInt(a.length));
-    const ib = paired ? ia : Array.from({ length: b.length }, () => rng.nextInt(b.length));
-    diffs.push(median(ia.map((i) => a[i]!)) - median(ib.map((i) => b[i]!)));
-  }
-  return { lo: quantile(diffs, 0.05), hi: quantile(diffs, 0.95) };
-}
 
 function targets(ours: Partial<Record<Label, Curves>>, optuna: Curves | null): void {
   console.log('\nTargets (regret = best@100 − optimum, medians over the seeds):');

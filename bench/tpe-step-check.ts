@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createSampler } from '../src/samplers/sampler.js';
 import { DEFAULT_TPE_OPTIONS } from '../src/space/spec.js';
 import { PROBLEMS } from './lib/sampler-problems.js';
+import { ks } from './lib/stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const i = process.argv.indexOf('--seeds');
@@ -20,20 +21,6 @@ const seeds = i >= 0 ? Number(process.argv[i + 1]) : 3000;
 const branin = PROBLEMS.find((p) => p.name === 'branin')!;
 const names = Object.keys(branin.space);
 
-function ks(a: number[], b: number[]): number {
-  const x = [...a].sort((p, q) => p - q);
-  const y = [...b].sort((p, q) => p - q);
-  let i = 0;
-  let j = 0;
-  let d = 0;
-  while (i < x.length && j < y.length) {
-    const v = Math.min(x[i]!, y[j]!);
-    while (i < x.length && x[i]! <= v) i++;
-    while (j < y.length && y[j]! <= v) j++;
-    d = Math.max(d, Math.abs(i / x.length - j / y.length));
-  }
-  return d;
-}
 const q = (a: number[], f: number): number => [...a].sort((p, r) => p - r)[Math.floor(f * (a.length - 1))]!;
 
 for (const n of [30, 80]) {
