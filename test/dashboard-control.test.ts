@@ -106,7 +106,7 @@ describe('a running sweep follows its control file', () => {
     const given = await waitFor('the enqueued trial', () =>
       journal('acts').find((e) => e.event === 'trial_started' && e.user_given === true),
     );
-    expect(given).toMatchObject({ params: { lr: 0.01, x: 0.3 } });
+    expect(given).toMatchObject({ params: { lr: 0.01, x: 0.3 }, sampler: 'user' });
     expect(given.event === 'trial_started' && given.trial).toBeLessThanOrEqual(before + 1);
     expect(['a', 'b', 'c']).toContain(given.event === 'trial_started' ? given.params.kind : null);
 

@@ -103,6 +103,7 @@ function spying(inner: Sampler, seen: Map<number, number[]>): Sampler {
       return inner.ask(n, running);
     },
     tell: (t) => inner.tell(t),
+    madeBy: () => inner.madeBy(),
     sampleParam: (...args) => inner.sampleParam(...args),
   };
 }

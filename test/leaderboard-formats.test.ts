@@ -24,8 +24,8 @@ const BOARD: Leaderboard = {
   metric: 'val_accuracy',
   direction: 'maximize',
   rows: [
-    { rank: 1, study: 'mlp', trial: 12, state: 'complete', value: 0.981234567, metric: 'val_accuracy', direction: 'maximize', params: { alpha0: 0.123456, init: 'glorot', batch_size: 64 }, epochs: 10, duration_s: 75.25 },
-    { rank: 2, study: 'mlp', trial: 3, state: 'complete', value: 0.5, metric: 'val_accuracy', direction: 'maximize', params: { alpha0: 2, init: 'a,"b"', batch_size: 128 }, epochs: 2, duration_s: 3.5 },
+    { rank: 1, study: 'mlp', trial: 12, state: 'complete', value: 0.981234567, metric: 'val_accuracy', direction: 'maximize', params: { alpha0: 0.123456, init: 'glorot', batch_size: 64 }, epochs: 10, duration_s: 75.25, sampler: 'tpe (startup: random)' },
+    { rank: 2, study: 'mlp', trial: 3, state: 'complete', value: 0.5, metric: 'val_accuracy', direction: 'maximize', params: { alpha0: 2, init: 'a,"b"', batch_size: 128 }, epochs: 2, duration_s: 3.5, sampler: null }, // a journal older than the sampler field
   ],
 };
 
@@ -33,7 +33,9 @@ describe('formats', () => {
   it('table: a header and aligned columns, numbers right-aligned, params short', () => {
     const lines = formatTable(BOARD).trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^rank +study +trial +val_accuracy +alpha0 +init +batch_size +epochs +duration +state$/);
+    expect(lines[0]).toMatch(/^rank +study +trial +val_accuracy +alpha0 +init +batch_size +epochs +duration +state +sampler$/);
+    expect(lines[1]).toMatch(/ complete +tpe \(startup: random\)$/);
+    expect(lines[2]).toMatch(/ complete$/); // unknown sampler: an empty cell
     expect(lines[1]).toContain('0.981235'); // 6 significant digits
     expect(lines[1]).toContain('0.1235'); // params: 4
     expect(lines[1]).toContain('1m15s');
@@ -50,7 +52,8 @@ describe('formats', () => {
   it('json: an array of rows with rank, study, trial, value, params, state, best first', () => {
     const rows = JSON.parse(formatJson(BOARD)) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(2);
-    for (const key of ['rank', 'study', 'trial', 'value', 'params', 'state']) expect(rows[0]).toHaveProperty(key);
+    for (const key of ['rank', 'study', 'trial', 'value', 'params', 'state', 'sampler']) expect(rows[0]).toHaveProperty(key);
+    expect(rows.map((r) => r['sampler'])).toEqual(['tpe (startup: random)', null]);
     expect(rows.map((r) => r['trial'])).toEqual([12, 3]);
     expect(rows[0]!['value']).toBe(0.981234567); // full precision
   });
@@ -63,9 +66,9 @@ describe('formats', () => {
   it('csv: RFC 4180 quoting, one column per parameter', () => {
     const text = formatCsv(BOARD);
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('rank,study,trial,state,metric,value,alpha0,init,batch_size,epochs,duration_s');
-    expect(lines[1]).toBe('1,mlp,12,complete,val_accuracy,0.981234567,0.123456,glorot,64,10,75.25');
-    expect(lines[2]).toBe('2,mlp,3,complete,val_accuracy,0.5,2,"a,""b""",128,2,3.5');
+    expect(lines[0]).toBe('rank,study,trial,state,metric,value,alpha0,init,batch_size,epochs,duration_s,sampler');
+    expect(lines[1]).toBe('1,mlp,12,complete,val_accuracy,0.981234567,0.123456,glorot,64,10,75.25,tpe (startup: random)');
+    expect(lines[2]).toBe('2,mlp,3,complete,val_accuracy,0.5,2,"a,""b""",128,2,3.5,');
     expect(lines[3]).toBe('');
   });
 });

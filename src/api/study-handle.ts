@@ -94,8 +94,9 @@ export class StudyHandle {
     if (this.optimizing) throw Errors.optionConflict('study.ask()', ['a running study.optimize()']);
     const study = w.study;
     const number = study.state.nextNumber;
+    const madeBy = w.sampler.madeBy();
     const params = w.sampler.ask(number, this.running(-1));
-    const record = study.startTrial(params, deriveTrialSeed(study.seed, number), ASK_TELL_WORKER);
+    const record = study.startTrial(params, deriveTrialSeed(study.seed, number), ASK_TELL_WORKER, null, false, madeBy);
     const suggested = new Map<string, Distribution>();
     const handle = new TrialHandle(
       number,

@@ -154,17 +154,21 @@ export async function runSweep(
     const number = study.state.nextNumber;
     let params: Params;
     let seed: number;
+    // What made the params (journalled): a retry keeps its trial's, user-given ones are the user's.
+    let madeBy: string | null = given !== undefined ? 'user' : null;
     if (retry) {
       params = retry.params;
       seed = retry.seed;
+      madeBy = retry.sampler;
     } else {
+      madeBy ??= sampler.madeBy();
       const pending: TrialSnapshot[] = [...running.values()].map((t) => ({ number: t.record.number, params: t.record.params }));
       // Params given through the control channel win; the sampler fills in any left out (as Optuna's enqueue_trial).
       params = { ...sampler.ask(number, pending), ...given };
       seed = deriveTrialSeed(study.seed, number);
     }
     const slot = freeSlot();
-    const record = study.startTrial(params, seed, executor.label?.(slot) ?? `w${slot}`, retry ? retry.number : null, given !== undefined);
+    const record = study.startTrial(params, seed, executor.label?.(slot) ?? `w${slot}`, retry ? retry.number : null, given !== undefined, madeBy);
     options.listener?.trialStarted?.(record);
     track(record, slot, (control, hardStop) => executor.runTrial({ number, seed, params, slot }, control, hardStop));
   };

@@ -37,8 +37,8 @@ export function formatDuration(seconds: number | null): string {
 /** The table's cells, header first (shared by the terminal table and the HTML report). */
 export function tableCells(board: Leaderboard): { header: string[]; numeric: boolean[]; rows: string[][] } {
   const params = paramColumns(board.rows);
-  const header = ['rank', 'study', 'trial', board.metric, ...params, 'epochs', 'duration', 'state'];
-  const numeric = header.map((_, i) => i !== 1 && i !== header.length - 1);
+  const header = ['rank', 'study', 'trial', board.metric, ...params, 'epochs', 'duration', 'state', 'sampler'];
+  const numeric = header.map((_, i) => i !== 1 && i < header.length - 2);
   const rows = board.rows.map((r) => [
     String(r.rank),
     r.study,
@@ -48,6 +48,7 @@ export function tableCells(board: Leaderboard): { header: string[]; numeric: boo
     String(r.epochs),
     formatDuration(r.duration_s),
     r.state,
+    r.sampler ?? '',
   ]);
   // Parameter columns are right-aligned only when every value in them is a number.
   params.forEach((p, i) => {
@@ -84,11 +85,11 @@ function csvField(value: string): string {
 /** CSV with one column per parameter; numbers in full precision (as JSON writes them). */
 export function formatCsv(board: Leaderboard): string {
   const params = paramColumns(board.rows);
-  const header = ['rank', 'study', 'trial', 'state', 'metric', 'value', ...params, 'epochs', 'duration_s'];
+  const header = ['rank', 'study', 'trial', 'state', 'metric', 'value', ...params, 'epochs', 'duration_s', 'sampler'];
   const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
   const lines = [header.map(csvField).join(',')];
   for (const r of board.rows as LeaderboardRow[]) {
-    const cells = [r.rank, r.study, r.trial, r.state, r.metric, r.value, ...params.map((p) => r.params[p]), r.epochs, r.duration_s];
+    const cells = [r.rank, r.study, r.trial, r.state, r.metric, r.value, ...params.map((p) => r.params[p]), r.epochs, r.duration_s, r.sampler];
     lines.push(cells.map((c) => csvField(cell(c))).join(','));
   }
   return lines.join('\r\n') + '\r\n';

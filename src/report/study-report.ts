@@ -97,7 +97,7 @@ function historySection(state: StudyState): Section {
   }
   const lastTrial = state.trials.reduce((m, t) => Math.max(m, t.number), 0);
   if (best.length > 0 && best[best.length - 1]!.x < lastTrial) best.push({ x: lastTrial, y: current! });
-  const point = (t: TrialRecord) => ({ x: t.number, y: t.value!, title: `trial ${t.number} (${t.state}): ${metric}=${formatValue(t.value)}\n${paramsText(t.params)}` });
+  const point = (t: TrialRecord) => ({ x: t.number, y: t.value!, title: `trial ${t.number} (${t.state}${madeBy(t)}): ${metric}=${formatValue(t.value)}\n${paramsText(t.params)}` });
   const series: XYSeries[] = [
     { name: 'complete trial', kind: 'scatter', points: complete.map(point), color: '#1f77b4' },
     { name: 'pruned (last value)', kind: 'scatter', points: pruned.map(point), color: '#999999', hollow: true },
@@ -306,6 +306,11 @@ function sliceSection(state: StudyState): Section {
     title: 'Slice plots',
     html: `<div class="row">${figures.join('')}</div>` + note('One point per complete trial; darker points are later trials. Categorical values are spread sideways to show overlapping points.'),
   };
+}
+
+/** ', sampler: gp' for a tooltip; nothing for a trial whose journal predates the record. */
+function madeBy(t: TrialRecord): string {
+  return t.sampler === null ? '' : `, sampler: ${t.sampler}`;
 }
 
 function leaderboardSection(name: string, state: StudyState, rowsShown: number): Section {

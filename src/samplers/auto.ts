@@ -45,6 +45,11 @@ export class AutoSampler implements Sampler {
     return this.active().ask(trialNumber, running);
   }
 
+  /** The delegate that makes the next ask's params (the journal says auto chose it in study_created). */
+  madeBy(): string {
+    return this.active().madeBy();
+  }
+
   tell(trial: FinishedTrial): void {
     for (const s of [this.grid, this.gp, this.tpe]) s?.tell(trial);
     if (trial.state === 'complete') this.complete++;

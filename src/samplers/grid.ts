@@ -33,6 +33,10 @@ export class GridSampler implements Sampler {
     this.capacity = this.points.size;
   }
 
+  madeBy(): string {
+    return 'grid';
+  }
+
   /** The parameters of grid point `index` (0 <= index < capacity): the active ones only. */
   point(index: number): Params {
     return this.points.point(index);

@@ -80,6 +80,10 @@ export class RandomSampler implements Sampler {
     // Random search learns nothing.
   }
 
+  madeBy(): string {
+    return 'random';
+  }
+
   sampleParam(trialNumber: number, name: string, distribution: Distribution, _running: readonly TrialSnapshot[], _soFar: RecordedParams): ParamValue {
     return randomValue(distribution, rngForParam(this.seed, trialNumber, name));
   }

@@ -63,6 +63,13 @@ export interface Sampler {
   /** Records a finished trial; each trial number once, in any order. */
   tell(trial: FinishedTrial): void;
   /**
+   * What makes the params of the next ask(), as the journal records it
+   * (trial_started.sampler): 'tpe', 'gp', 'random', 'grid', or
+   * 'tpe (startup: random)' / 'gp (startup: random)' while the model waits for
+   * its startup trials. A function of the trials told, like ask().
+   */
+  madeBy(): string;
+  /**
    * Define-by-run: a value of `distribution` for parameter `name` of trial
    * `trialNumber`. Random: a draw from rngForParam(seed, n, name). TPE: fitted
    * univariately on the told trials where `name` holds a value `distribution`

@@ -37,6 +37,11 @@ export interface TrialStartedEvent {
   retry_of?: number;
   /** Params given by a user (the dashboard's "enqueue trial", as Optuna's enqueue_trial), not asked of the sampler. */
   user_given?: boolean;
+  /**
+   * What made the params: the sampler's madeBy() ('tpe', 'gp (startup: random)', …;
+   * auto's delegate), 'user' for user-given ones; a retry keeps its trial's. Absent in older journals.
+   */
+  sampler?: string;
 }
 
 /** A queued trial was taken by a `hypersweep worker` process (distributed sweeps). */

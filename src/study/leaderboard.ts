@@ -34,6 +34,8 @@ export interface LeaderboardRow {
   /** Epochs (MLP) or intermediate values (other objectives) the trial reported. */
   epochs: number;
   duration_s: number | null;
+  /** What made the trial's params (trial_started.sampler: 'tpe', 'gp (startup: random)', 'user'…); null when the journal predates it. */
+  sampler: string | null;
 }
 
 export interface Leaderboard {
@@ -52,6 +54,8 @@ export interface RankableTrial {
   durationS: number | null;
   /** Only the count of intermediate values is used. */
   intermediate: { readonly length: number };
+  /** What made the params; absent or null: not recorded. */
+  sampler?: string | null;
 }
 
 /** What ranking needs of a study; the study's StudyState has all of it. */
@@ -274,6 +278,7 @@ export function rankStudies(studies: readonly StudyInput[], options: RankOptions
         params: t.params,
         epochs: 0, // filled in for the rows kept (it may need the trial's metrics parsed)
         duration_s: t.durationS,
+        sampler: t.sampler ?? null,
       };
       const candidate = { row, trial: t };
       if (where.every((c) => holds(c, fieldOf(candidate, c.key)))) candidates.push(candidate);
@@ -381,6 +386,7 @@ class ScannedTrial implements RankableTrial {
   constructor(
     readonly number: number,
     readonly params: Params,
+    readonly sampler: string | null,
   ) {}
 
   finish(e: Record<string, unknown>, line: { text: string; file: string; line: number } | null): void {
@@ -497,7 +503,8 @@ export function readStudyForRanking(resultsDir: string, name: string): RankableS
     const number = e['trial'];
     if (!Number.isInteger(number)) throw Errors.journalCorruptLine(file, i + 1, 'missing trial number');
     if (kind === 'trial_started') {
-      const t = new ScannedTrial(number as number, e['params'] as Params);
+      const sampler = e['sampler'];
+      const t = new ScannedTrial(number as number, e['params'] as Params, typeof sampler === 'string' ? sampler : null);
       byNumber.set(t.number, t);
       trials.push(t);
     } else if (kind === 'param_suggested') {

@@ -21,6 +21,8 @@ export interface TrialRecord {
   host: string | null;
   pid: number | null;
   retryOf: number | null;
+  /** What made the params (trial_started.sampler); null in journals older than the field. */
+  sampler: string | null;
   /** Intermediate values in the order reported: [step, value]. */
   intermediate: Array<[number, number]>;
   value: number | null;
@@ -135,6 +137,7 @@ export function startedRecord(e: TrialStartedEvent & { time: string }): TrialRec
     host: null,
     pid: null,
     retryOf: e.retry_of ?? null,
+    sampler: e.sampler ?? null,
     intermediate: [],
     value: null,
     metrics: {},

@@ -150,7 +150,8 @@ export class Study {
     return this.byNumber.get(number);
   }
 
-  startTrial(params: Params, seed: number, worker: string, retryOf: number | null = null, userGiven = false): TrialRecord {
+  /** `sampler`: what made the params (see TrialStartedEvent.sampler); null: not recorded. */
+  startTrial(params: Params, seed: number, worker: string, retryOf: number | null = null, userGiven = false, sampler: string | null = null): TrialRecord {
     const event: TrialStartedEvent = {
       event: 'trial_started',
       trial: this.state.nextNumber,
@@ -159,6 +160,7 @@ export class Study {
       worker,
       ...(retryOf === null ? {} : { retry_of: retryOf }),
       ...(userGiven ? { user_given: true } : {}),
+      ...(sampler === null ? {} : { sampler }),
     };
     this.writer.append(event);
     const record = startedRecord({ ...event, time: new Date().toISOString() });

@@ -165,10 +165,19 @@ export class GpSampler implements Sampler {
       .sort((a, b) => a.number - b.number);
   }
 
+  /** The same test as ask()'s: random draws until the startup trials are complete. */
+  madeBy(): string {
+    return this.startup(this.complete().length) ? 'gp (startup: random)' : 'gp';
+  }
+
+  private startup(complete: number): boolean {
+    return complete < Math.max(this.options.nStartupTrials, 2) || this.encoded.dims === 0;
+  }
+
   ask(trialNumber: number, running: readonly TrialSnapshot[]): Params {
     const rng = rngFor(this.seed, trialNumber, Stream.sampler);
     const done = this.complete();
-    if (done.length < Math.max(this.options.nStartupTrials, 2) || this.encoded.dims === 0) return randomParams(this.space, rng);
+    if (this.startup(done.length)) return randomParams(this.space, rng);
     const model = this.fit(done);
     const post = new Posterior(this.withFantasies(model.fitted, running));
     const x = maximizeLogEi(post, this.encoded, model.best, model.topObserved, rng, acqOptions(post.fitted.inputs.n));

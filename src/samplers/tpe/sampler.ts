@@ -167,6 +167,11 @@ export class TpeSampler implements Sampler {
     return inner.ask(trialNumber, running)[name]!;
   }
 
+  /** The same test as ask()'s: random draws until n_startup_trials are told. */
+  madeBy(): string {
+    return this.store.count < this.options.nStartupTrials || this.dims.length === 0 ? 'tpe (startup: random)' : 'tpe';
+  }
+
   ask(trialNumber: number, running: readonly TrialSnapshot[]): Params {
     const rng = this.paramName === null ? rngFor(this.seed, trialNumber, Stream.sampler) : rngForParam(this.seed, trialNumber, this.paramName);
     const n = this.store.count;
