@@ -3,7 +3,7 @@
 // light commands (status, the journal writer) can state it without loading them.
 //   - grid   when every parameter has a finite set of values and the budget
 //            covers every combination (nothing left to chance);
-//   - tpe    when the space is conditional, mostly categorical, or wide
+//   - tpe    when the space is empty (define-by-run), conditional, mostly categorical, or wide
 //            (the GP's kernel sees one flat space; TPE models each parameter
 //            and copes with tree-shaped spaces), or when the budget is large;
 //   - gp     otherwise: a small budget over a mostly continuous space, where
@@ -35,6 +35,9 @@ function isConditional(dist: Distribution): boolean {
 /** The choice for a space and a budget (null: not known), with its reason. */
 export function decideSampler(space: SearchSpace, budget: number | null): AutoDecision {
   const searched = Object.entries(space).filter(([, d]) => d.type !== 'fixed');
+  // No parameter in the space: the objective names them as it runs (define-by-run),
+  // one at a time, which TPE samples and the grid cannot.
+  if (searched.length === 0) return { sampler: 'tpe', reason: 'no parameters in the space (define-by-run): TPE samples each one as the objective asks' };
   let gridSize = 1;
   for (const [, d] of searched) {
     const values = finiteValues(d);

@@ -408,7 +408,8 @@ function parseGpOptions(problems: Problems, seed: number | null, raw: Record<str
 }
 
 function parseSampler(problems: Problems, raw: unknown): SamplerSpec | null {
-  if (raw === undefined) return { type: 'tpe', seed: null, options: DEFAULT_TPE_OPTIONS };
+  // No sampler named: auto, the default for new spaces (its budget is filled in below).
+  if (raw === undefined) return { type: 'auto', seed: null, budget: null };
   const p = problems.fromZod(['sampler'], samplerSchema.safeParse(raw, { reportInput: true }));
   if (!p) return null;
   const seed = p.seed ?? null;
