@@ -9,11 +9,15 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { runSweep } from '../src/dispatch/controller.js';
+import { NopPruner } from '../src/pruners/index.js';
 import { createSampler, type FinishedTrial, type Sampler } from '../src/samplers/sampler.js';
+import { loadSpaceFile } from '../src/space/load.js';
 import type { SearchSpace } from '../src/space/distributions.js';
 import { DEFAULT_GP_OPTIONS, DEFAULT_TPE_OPTIONS } from '../src/space/spec.js';
 import { readStudyForRanking, rankStudies } from '../src/study/leaderboard.js';
 import { readJournal } from '../src/study/journal-reader.js';
+import { Study } from '../src/study/study.js';
 import { journalEvents, loadApi } from './helpers/api.js';
 import { ROOT, runCli } from './helpers/cli.js';
 import { withoutTrialSamplers } from './helpers/old-journal.js';
@@ -108,6 +112,23 @@ describe('journal, leaderboard and report', () => {
     const html = fs.readFileSync(path.join(results, 'old', 'report.html'), 'utf8');
     expect(html).not.toMatch(/sampler: /);
     expect(html).toMatch(/<th>sampler<\/th>/);
+  });
+
+  it('a trial run again (after an interruption) keeps the sampler of its params; new ones get the sampler asked', async () => {
+    // dispatch.yaml names the random sampler; the interrupted trial's params were the GP's.
+    const study = Study.create(results, 'retry', loadSpaceFile(path.join(ROOT, 'test', 'fixtures', 'dispatch.yaml')), 5, 'test');
+    const first = study.startTrial({ x: 0.5, steps: 4 }, 9, 'w0', null, false, 'gp');
+    const interrupted = study.finishTrial(first.number, 'failed', null, 0, { error: 'interrupted' });
+    const sampler = createSampler(study.spec.sampler, study.spec.params, study.spec.direction, study.seed);
+    const done = { runTrial: () => Promise.resolve({ outcome: { kind: 'returned' as const, value: 1, metrics: {} }, sawStop: false, threadId: 1 }) };
+    await runSweep(study, sampler, done, { budget: 3, timeSeconds: null, workers: 1, pruner: new NopPruner('minimize'), retries: [interrupted] });
+    study.close();
+    expect(study.state.trials.map((t) => [t.retryOf, t.sampler])).toEqual([
+      [null, 'gp'],
+      [0, 'gp'],
+      [null, 'random'],
+      [null, 'random'],
+    ]);
   });
 
   it('the library API journals the sampler of each ask', async () => {

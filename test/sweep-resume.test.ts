@@ -117,7 +117,9 @@ describe('sweep and resume', () => {
       // The trial that was running when killed is failed 'interrupted' and run again with its params and seed.
       expect(interrupted.map((t) => t.number)).toContain(orphan.number);
       const retry = after.find((t) => t.retryOf === orphan.number);
-      expect(retry).toMatchObject({ params: orphan.params, seed: orphan.seed, state: 'complete' });
+      // …and the sampler that made them (journalled on trial_started).
+      expect(orphan.sampler).toMatch(/^tpe/);
+      expect(retry).toMatchObject({ params: orphan.params, seed: orphan.seed, state: 'complete', sampler: orphan.sampler });
     }
   }, 120_000);
 
