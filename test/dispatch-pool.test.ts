@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { runSweep } from '../src/dispatch/controller.js';
-import type { TrialExecutor } from '../src/dispatch/pool.js';
+import { TrialRequeued, type TrialExecutor } from '../src/dispatch/pool.js';
 import type { TrialResult } from '../src/dispatch/protocol.js';
 import { runStudy } from '../src/dispatch/run-study.js';
 import { HypersweepError } from '../src/errors.js';
@@ -109,6 +109,32 @@ function spying(inner: Sampler, seen: Map<number, number[]>): Sampler {
 }
 
 describe('controller scheduling', () => {
+  it('a trial requeued after asking stopped at the budget is run again: the budget is reached exactly', async () => {
+    // Trial 1 runs long and is then handed back (a lost worker); the others finish quickly,
+    // so asking stops at the budget while trial 1 still counts.
+    const study = createStudy('requeued-late');
+    const executor: TrialExecutor = {
+      runTrial: (trial) =>
+        new Promise((resolve, reject) =>
+          trial.number === 1
+            ? setTimeout(() => reject(new TrialRequeued('worker lost: test')), 120)
+            : setTimeout(() => resolve({ outcome: { kind: 'returned', value: trial.number, metrics: {} }, sawStop: false, threadId: 1 }), 5),
+        ),
+    };
+    const sampler = createSampler({ type: 'random', seed: 1 }, study.spec.params, 'minimize', 1);
+    const reason = await runSweep(study, sampler, executor, { budget: 4, timeSeconds: null, workers: 2, pruner: new NopPruner('minimize') });
+    study.close();
+    expect(reason).toBe('budget');
+    const trials = study.state.trials;
+    expect(trials.filter((t) => t.state === 'complete')).toHaveLength(4);
+    const lost = trials.find((t) => t.number === 1)!;
+    expect(lost).toMatchObject({ state: 'failed', requeued: true });
+    // Its retry ran with the same params.
+    const retry = trials.find((t) => t.retryOf === 1);
+    expect(retry?.state).toBe('complete');
+    expect(retry?.params).toEqual(lost.params);
+  });
+
   it('keeps W trials in flight, tells the sampler which are running, and records each trial once', async () => {
     const study = createStudy('fake');
     const seen = new Map<number, number[]>();

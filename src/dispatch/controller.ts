@@ -239,6 +239,9 @@ export async function runSweep(
       }
       sampler.tell({ ...finished, state: finished.state as 'complete' | 'pruned' | 'failed' });
       options.listener?.trialFinished?.(finished);
+      // Asking stopped at the budget while this trial still counted; requeued, it no longer does:
+      // ask again (its retry, or a new trial), so the budget is reached exactly.
+      if (stoppedAsking === 'budget' && countedTrials(study) < budget) stoppedAsking = null;
       // A configuration error fails every trial alike: stop instead of burning the budget.
       if (result?.outcome.kind === 'threw' && result.outcome.error.exitCode === 2 && !t.stop) {
         throw rebuildError(result.outcome.error);
