@@ -13,16 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadApi, scratchDir } from './helpers/api.js';
 import { ROOT } from './helpers/cli.js';
+import { heavyIn } from './helpers/heavy-modules.js';
 
 const TRACE = path.join(ROOT, 'test', 'helpers', 'module-trace.mjs');
-const HEAVY: ReadonlyArray<readonly [string, RegExp]> = [
-  ['tfjs', /@tensorflow/],
-  ['sharp', /\/node_modules\/sharp\//],
-  ['the addon', /\.node$/],
-  ['piscina', /\/node_modules\/piscina\//],
-  ['bullmq', /\/node_modules\/bullmq\//],
-  ['ioredis', /\/node_modules\/ioredis\//],
-];
 
 let scratch = '';
 beforeAll(async () => {
@@ -43,7 +36,6 @@ function loadedBy(name: string, script: string): string[] {
   return fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean);
 }
 
-const heavyIn = (modules: readonly string[]) => HEAVY.filter(([, re]) => modules.some((m) => re.test(m))).map(([what]) => what);
 
 describe('import hypersweep', () => {
   it('loads none of tfjs, sharp, the addon, piscina, bullmq, ioredis', () => {

@@ -6,30 +6,17 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { chromiumSkipReason, inkOf, launchChromium } from './helpers/chromium.js';
 import { runCli } from './helpers/cli.js';
 import { writeSyntheticJournal } from './helpers/synthetic-journal.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasPlaywright = (() => {
-  try {
-    createRequire(import.meta.url).resolve('playwright-core');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skipReason = !fs.existsSync(CHROMIUM)
-  ? `${CHROMIUM} is missing (apt-get install -y chromium)`
-  : !hasPlaywright
-    ? 'playwright-core is not installed (npm install --save-dev playwright-core)'
-    : null;
+const skipReason = chromiumSkipReason();
 if (skipReason) console.warn(`report-browser.test.ts: skipped: ${skipReason}`);
 
 type Browser = import('playwright-core').Browser;
@@ -39,19 +26,7 @@ describe.skipIf(skipReason !== null)(`report in headless Chromium${skipReason ? 
   let browser: Browser;
   beforeAll(async () => {
     results = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-browser-'));
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -121,25 +96,7 @@ describe.skipIf(skipReason !== null)(`report in headless Chromium${skipReason ? 
     await page.screenshot({ path: shot, fullPage: true });
     const bytes = fs.readFileSync(shot);
     expect(bytes.length).toBeGreaterThan(50_000);
-    const pixels = await page.evaluate(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const data = ctx.getImageData(0, 0, img.width, img.height).data;
-      let inked = 0;
-      const colors = new Set<number>();
-      for (let i = 0; i < data.length; i += 4) {
-        const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-        if (r < 235 || g < 235 || b < 235) inked++;
-        if (i % 64 === 0) colors.add((r << 16) | (g << 8) | b);
-      }
-      return { width: img.width, height: img.height, inked: inked / (data.length / 4), colors: colors.size };
-    }, bytes.toString('base64'));
+    const pixels = await inkOf(page, bytes);
     expect(pixels.width).toBe(1440);
     expect(pixels.height).toBeGreaterThan(2000); // every section, one under the other
     expect(pixels.inked).toBeGreaterThan(0.03);
