@@ -17,7 +17,7 @@ import sys
 import time
 import warnings
 
-from tpe_defaults import gamma, weights  # noqa: E402
+from tpe_defaults import OPTIONS  # noqa: E402
 import optuna
 from optuna.samplers import TPESampler
 
@@ -50,16 +50,7 @@ def main():
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore")
-    base = dict(
-        consider_prior=True,
-        prior_weight=1.0,
-        consider_magic_clip=True,
-        consider_endpoints=False,
-        n_startup_trials=10,
-        n_ei_candidates=24,
-        constant_liar=False,
-        warn_independent_sampling=False,
-    )
+    base = dict(OPTIONS, warn_independent_sampling=False)
     variants = {"group": dict(multivariate=True, group=True), "univariate": dict(multivariate=False)}
     results = {}
     started = time.time()
@@ -67,7 +58,7 @@ def main():
         extra = variants[name]
         per_seed = []
         for seed in range(args.seeds):
-            sampler = TPESampler(gamma=gamma, weights=weights, seed=seed, **base, **extra)
+            sampler = TPESampler(seed=seed, **base, **extra)
             study = optuna.create_study(direction="minimize", sampler=sampler)
             study.optimize(objective, n_trials=args.trials)
             best, curve = math.inf, []

@@ -26,7 +26,7 @@ import tempfile  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-from tpe_defaults import gamma, weights  # noqa: E402
+from tpe_defaults import OPTIONS  # noqa: E402
 import optuna  # noqa: E402
 from optuna.samplers import TPESampler  # noqa: E402
 
@@ -51,17 +51,7 @@ def main():
     if journal is None:
         temp = tempfile.mkdtemp(prefix="optuna-local-")
         journal = os.path.join(temp, "journal.log")
-    sampler = TPESampler(
-        consider_prior=True,
-        prior_weight=1.0,
-        consider_magic_clip=True,
-        consider_endpoints=False,
-        n_startup_trials=10,
-        n_ei_candidates=24,
-        gamma=gamma,
-        weights=weights,
-        seed=args.seed,
-    )
+    sampler = TPESampler(seed=args.seed, **OPTIONS)
     start = time.time()
     storage = optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(journal))
     study = optuna.create_study(direction="minimize", sampler=sampler, storage=storage)

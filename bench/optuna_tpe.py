@@ -16,7 +16,7 @@ import sys
 import time
 
 import numpy as np
-from tpe_defaults import gamma, weights  # noqa: E402
+from tpe_defaults import OPTIONS  # noqa: E402
 import optuna
 from optuna.samplers import TPESampler
 
@@ -100,23 +100,14 @@ def main():
 
     warnings.filterwarnings("ignore")
 
-    options = dict(
-        consider_prior=True,
-        prior_weight=1.0,
-        consider_magic_clip=True,
-        consider_endpoints=False,
-        n_startup_trials=10,
-        n_ei_candidates=24,
-        multivariate=args.multivariate,
-        constant_liar=False,
-    )
+    options = dict(OPTIONS, multivariate=args.multivariate)
     results = {}
     started = time.time()
     for name in args.functions.split(","):
         fn, domain = FUNCTIONS[name]
         per_seed = []
         for seed in range(args.seeds):
-            sampler = TPESampler(gamma=gamma, weights=weights, seed=seed, **options)
+            sampler = TPESampler(seed=seed, **options)
             study = optuna.create_study(direction="minimize", sampler=sampler)
 
             def objective(trial, fn=fn, domain=domain):

@@ -19,7 +19,7 @@ import warnings
 import optuna
 from optuna.samplers import TPESampler
 from optuna_conditional import objective
-from tpe_defaults import gamma, weights
+from tpe_defaults import OPTIONS
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 warnings.filterwarnings("ignore")
@@ -27,11 +27,7 @@ history_seed, trials, asks = (int(a) for a in sys.argv[1:4])
 
 
 def sampler(seed):
-    return TPESampler(
-        gamma=gamma, weights=weights, seed=seed, n_startup_trials=10, n_ei_candidates=24,
-        consider_prior=True, prior_weight=1.0, consider_magic_clip=True, consider_endpoints=False,
-        constant_liar=False, multivariate=True, group=True, warn_independent_sampling=False,
-    )
+    return TPESampler(seed=seed, multivariate=True, group=True, warn_independent_sampling=False, **OPTIONS)
 
 
 study = optuna.create_study(direction="minimize", sampler=sampler(history_seed))

@@ -14,3 +14,18 @@ def weights(n):
     if n < 25:
         return np.ones(n)
     return np.concatenate([np.linspace(1.0 / n, 1.0, num=n - 25), np.ones(25)], axis=0)
+
+
+# Every yardstick's TPESampler options: Optuna 3.1's defaults, written out (gamma and weights
+# included) so that no figure depends on the defaults of the Optuna that happens to be installed.
+OPTIONS = dict(
+    consider_prior=True,
+    prior_weight=1.0,
+    consider_magic_clip=True,
+    consider_endpoints=False,
+    n_startup_trials=10,
+    n_ei_candidates=24,
+    constant_liar=False,
+    gamma=gamma,
+    weights=weights,
+)
