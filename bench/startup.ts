@@ -67,6 +67,11 @@ try {
       { label: `status demo (${compare})`, args: [other, 'status', 'demo', '--results', results], target: false, times: [], cpu: [] },
       { label: `leaderboard demo (${compare})`, args: [other, 'leaderboard', 'demo', '--results', results], target: false, times: [], cpu: [] },
     );
+    // That build's library entry (dist/cli/main.js -> dist/index.js), when it has one.
+    const otherLibrary = path.join(path.dirname(other), '..', 'index.js');
+    if (fs.existsSync(otherLibrary)) {
+      rows.push({ label: `import (${path.relative(root, otherLibrary)})`, args: ['--input-type=module', '-e', `await import(${JSON.stringify(otherLibrary)})`], target: false, times: [], cpu: [] });
+    }
   }
   const library = path.join(root, 'dist', 'index.js');
   if (fs.existsSync(library)) {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadApi, scratchDir } from './helpers/api.js';
 import { ROOT } from './helpers/cli.js';
-import { heavyIn } from './helpers/heavy-modules.js';
+import { heavyIn, startUpLibrariesIn } from './helpers/heavy-modules.js';
 
 const TRACE = path.join(ROOT, 'test', 'helpers', 'module-trace.mjs');
 
@@ -42,6 +42,8 @@ describe('import hypersweep', () => {
     const modules = loadedBy('entry', "const hs = await import('hypersweep'); if (typeof hs.createStudy !== 'function') process.exit(3);");
     expect(modules.some((m) => m.endsWith('/dist/index.js'))).toBe(true);
     expect(heavyIn(modules)).toEqual([]);
+    // Nor zod, yaml, pino, progress bars or proper-lockfile (start-up: test/helpers/heavy-modules.ts).
+    expect(startUpLibrariesIn(modules)).toEqual([]);
     // Nor the study machinery (space validator, samplers): createStudy / loadStudy load it on their first call.
     expect(modules.filter((m) => /\/node_modules\/(zod|yaml)\/|\/dist\/(samplers\/tpe|space\/validate|api\/study-handle)/.test(m))).toEqual([]);
   });

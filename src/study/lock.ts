@@ -4,10 +4,12 @@
 // fresh by touching its mtime; a lock whose mtime is older than STALE_MS belongs
 // to a dead process and is taken over). Beside it we write lock.json with the
 // holder's pid, host and start time, so that a refusal can say who holds it.
+// proper-lockfile (and graceful-fs, retry, signal-exit beneath it) loads only
+// when a lock is taken: `status`, the dashboard and report only check whether
+// one is held, which is a stat of the lock folder (start-up of light commands).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 
 import { Errors } from '../errors.js';
 
@@ -36,9 +38,25 @@ export function readLockHolder(studyDir: string): LockHolder | null {
   }
 }
 
-/** Whether a controller holds the study right now (its lock is fresh). */
+/** The folder proper-lockfile makes for `journal.jsonl` (its default lockfilePath: the target plus `.lock`). */
+function lockFolder(studyDir: string): string {
+  return path.join(studyDir, 'journal.jsonl.lock');
+}
+
+/**
+ * Whether a controller holds the study right now: its lock folder exists and
+ * was touched within STALE_MS. The same rule as proper-lockfile's check()
+ * (which holds `stale` to at least 2 s), without loading it.
+ */
 export async function isStudyLocked(studyDir: string): Promise<boolean> {
-  return lockfile.check(path.join(studyDir, 'journal.jsonl'), { stale: STALE_MS, realpath: false });
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(lockFolder(studyDir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  return stat.mtime.getTime() >= Date.now() - Math.max(STALE_MS, 2_000);
 }
 
 /** Whether a process of this pid runs on this host (EPERM: it does, as another user). */
@@ -61,6 +79,7 @@ export async function acquireStudyLock(
   onCompromised: (err: Error) => void,
 ): Promise<StudyLock> {
   const target = path.join(studyDir, 'journal.jsonl');
+  const { default: lockfile } = await import('proper-lockfile');
   const holder = readLockHolder(studyDir);
   const holderIsDeadHere =
     holder !== null && holder.host === os.hostname() && !processIsAlive(holder.pid);

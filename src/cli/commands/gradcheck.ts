@@ -22,7 +22,8 @@ import { appendRecord, GRADCHECK_FILE, provenance } from '../../trials/record.js
 import type { ReproInfo } from '../../trials/repro.js';
 import type { StudySpec } from '../../space/spec.js';
 import { epochProgress, fmt, printJsonLine } from '../output.js';
-import { collect, mlpParamsFromOptions, parseChoice, parseIntOption, parseThreads } from '../options.js';
+import { mlpParamsFromOptions, parseThreads } from '../engine-options.js';
+import { collect, parseChoice, parseIntOption } from '../options.js';
 import { describeParams } from './trial.js';
 
 interface GradcheckOptions {

@@ -10,7 +10,8 @@ import { parseEngineRequest, ENGINE_REQUESTS } from '../../engine/engine-request
 import { Errors } from '../../errors.js';
 import type { StudySpec } from '../../space/spec.js';
 import { printJsonLine } from '../output.js';
-import { parseIntOption, parseThreads } from '../options.js';
+import { parseThreads } from '../engine-options.js';
+import { parseIntOption } from '../options.js';
 
 interface InsideOptions {
   results: string;

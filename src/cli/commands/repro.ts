@@ -7,7 +7,8 @@ import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
 import { ENGINE_REQUESTS, parseEngineRequest } from '../../engine/engine-request.js';
 import { Errors } from '../../errors.js';
 import type { ReproComparison, ReproReport, Tolerance } from '../../trials/repro.js';
-import { parseIntOption, parseThreads } from '../options.js';
+import { parseThreads } from '../engine-options.js';
+import { parseIntOption } from '../options.js';
 import { printJsonLine } from '../output.js';
 
 interface ReproOptions {

@@ -21,7 +21,8 @@ import {
 import { runCnnTrial, type CnnTrialResult } from '../../trials/cnn/run.js';
 import { appendRecord, provenance, TRIALS_FILE, type Provenance } from '../../trials/record.js';
 import { epochProgress, fmt, printJsonLine } from '../output.js';
-import { parseIntOption, parseThreads } from '../options.js';
+import { parseThreads } from '../engine-options.js';
+import { parseIntOption } from '../options.js';
 
 export interface CnnTrialOptions {
   set?: string[];

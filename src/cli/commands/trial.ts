@@ -17,7 +17,8 @@ import { MLP_PARAM_NAMES, type MlpParams } from '../../trials/mlp/params.js';
 import { CNN_MODELS, CNN_PARAM_NAMES, isCnnModel } from '../../trials/cnn/params.js';
 import { ENGINE_REQUESTS } from '../../engine/engine-request.js';
 import { epochProgress, fmt, printJsonLine } from '../output.js';
-import { collect, mlpParamsFromOptions, parseIntOption, parseThreads } from '../options.js';
+import { mlpParamsFromOptions, parseThreads } from '../engine-options.js';
+import { collect, parseIntOption } from '../options.js';
 
 export const WORKLOADS = ['mlp', ...CNN_MODELS] as const;
 
