@@ -13,7 +13,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
-import type { StudySnapshot, StudySummary } from '../src/dashboard/shared/fold.js';
+import { StudyFold, type StudySummary } from '../src/dashboard/shared/fold.js';
+import type { WireSnapshot } from '../src/dashboard/shared/wire.js';
 import { BIN, ensureBuilt, runCli } from './helpers/cli.js';
 import { writeSyntheticJournal } from './helpers/synthetic-journal.js';
 
@@ -104,9 +105,9 @@ describe('routes', () => {
     const list = JSON.parse((await request(dash.port, '/api/studies')).body) as StudySummary[];
     expect(list.map((s) => s.name)).toEqual(['syn']);
     expect(list[0]!.counts.complete + list[0]!.counts.pruned + list[0]!.counts.failed + list[0]!.counts.running).toBe(40);
-    const snap = JSON.parse((await request(dash.port, '/api/study/syn')).body) as StudySnapshot;
+    const snap = JSON.parse((await request(dash.port, '/api/study/syn')).body) as WireSnapshot;
     expect(snap.offset).toBe(fs.statSync(journal).size);
-    expect(snap.trials).toHaveLength(40);
+    expect(StudyFold.from(snap).trials).toHaveLength(40);
     const detail = JSON.parse((await request(dash.port, '/api/study/syn/trial/3')).body) as { trial: { n: number }; repro: string };
     expect(detail.trial.n).toBe(3);
     expect(detail.repro).toMatch(/^hypersweep repro syn 3/);
@@ -131,8 +132,8 @@ describe('the live stream', () => {
     expect(Number(evs[1]!.id)).toBe(start + Buffer.byteLength(a) + Buffer.byteLength(b) + 2);
     // The server's own fold kept going past the broken line, and says where it was.
     await new Promise((r) => setTimeout(r, 100));
-    const snap = JSON.parse((await request(dash.port, '/api/study/syn')).body) as StudySnapshot;
-    expect(snap.trials.find((t) => t.n === 40)).toMatchObject({ state: 'complete', value: 0.5 });
+    const snap = JSON.parse((await request(dash.port, '/api/study/syn')).body) as WireSnapshot;
+    expect(StudyFold.from(snap).trial(40)).toMatchObject({ state: 'complete', value: 0.5 });
     expect(snap.problems).toEqual([{ offset: Number(evs[1]!.id), message: expect.stringMatching(/not valid JSON/) }]);
   });
 

@@ -21,6 +21,8 @@ export class LiveStudy {
   private readonly listeners = new Set<LinesListener>();
   /** Whether a controller holds the study's lock, refreshed in the background. */
   controllerActive = false;
+  /** The last snapshot's JSON, kept until the journal grows or the lock changes (every tab of a finished study gets the same one). */
+  private snapshotCache: { key: string; body: Buffer } | null = null;
 
   constructor(
     readonly name: string,
@@ -46,6 +48,15 @@ export class LiveStudy {
 
   summary(): StudySummary {
     return summarize(this.fold, this.controllerActive);
+  }
+
+  /** The study's snapshot as the page loads it (shared/wire.ts), as JSON bytes. */
+  snapshotBody(): Buffer {
+    const key = `${this.fold.offset}:${this.controllerActive}`;
+    if (this.snapshotCache?.key !== key) {
+      this.snapshotCache = { key, body: Buffer.from(this.fold.snapshotJson({ controllerActive: this.controllerActive })) };
+    }
+    return this.snapshotCache.body;
   }
 
   async refreshLock(): Promise<void> {
@@ -121,8 +132,10 @@ export class LiveResults {
     this.timers.push(rescan);
   }
 
+  /** Resolves once the journals are folded, the locks known and the snapshots made: a first page load only sends bytes. */
   async ready(): Promise<void> {
     await this.refreshLocks();
+    for (const s of this.studies.values()) s.snapshotBody();
   }
 
   names(): string[] {

@@ -128,7 +128,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!study) throw new HttpError(404, `no study ${JSON.stringify(parts[2])} under ${options.results}`);
     const rest = parts.slice(3);
 
-    if (rest.length === 0 && !mutating) return send(res, 200, 'application/json; charset=utf-8', snapshotOf(study), 'no-store');
+    if (rest.length === 0 && !mutating) return send(res, 200, 'application/json; charset=utf-8', study.snapshotBody(), 'no-store');
     if (rest[0] === 'stream' && rest.length === 1 && !mutating) return studyStream(req, res, url, study);
     if (rest[0] === 'actions' && rest.length === 1 && method === 'POST') return action(req, res, study);
     if (rest[0] === 'notes' && rest.length === 1) return notes(req, res, study, 'study.md');
@@ -140,17 +140,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (rest[2] === 'file' && rest.length === 4 && !mutating) return trialFile(res, study, n, rest[3]!);
     }
     throw new HttpError(404, `no such route: ${method} ${url.pathname}`);
-  }
-
-  // A study's snapshot, kept until its journal grows (a finished study's is written once for every tab).
-  const snapshots = new WeakMap<LiveStudy, { key: string; body: Buffer }>();
-  function snapshotOf(study: LiveStudy): Buffer {
-    const key = `${study.fold.offset}:${study.controllerActive}`;
-    const hit = snapshots.get(study);
-    if (hit?.key === key) return hit.body;
-    const body = Buffer.from(study.fold.snapshotJson({ controllerActive: study.controllerActive }));
-    snapshots.set(study, { key, body });
-    return body;
   }
 
   function serveAsset(res: http.ServerResponse, rest: string[]): void {

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Compare studies: best-so-far histories and EDFs overlaid (from snapshots; not live).
-import { StudyFold, type StudySnapshot } from '../shared/fold.js';
+import { StudyFold } from '../shared/fold.js';
+import type { WireSnapshot } from '../shared/wire.js';
 import { compareHistoryData, edfData, edfOptions, LiveUPlot, PALETTE, wantsLog } from './charts.js';
 import { getJson, h } from './dom.js';
 import type { View } from './main.js';
@@ -17,7 +18,7 @@ export function comparePage(app: HTMLElement, names: readonly string[]): View {
   const hist = new LiveUPlot(histHost);
   const edf = new LiveUPlot(edfHost);
   app.append(h('div', { class: 'cards' }, h('section', { class: 'card wide' }, h('h3', {}, 'Best so far by trial'), histHost), h('section', { class: 'card wide' }, h('h3', {}, 'EDF of complete values'), edfHost)));
-  Promise.all(names.map((n) => getJson<StudySnapshot>(`/api/study/${encodeURIComponent(n)}`)))
+  Promise.all(names.map((n) => getJson<WireSnapshot>(`/api/study/${encodeURIComponent(n)}`)))
     .then((snaps) => {
       const folds = snaps.map((s) => StudyFold.from(s));
       const metrics = [...new Set(folds.map((f) => f.created?.metric ?? 'value'))];

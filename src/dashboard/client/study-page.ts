@@ -6,31 +6,18 @@
 // starts from a snapshot (the study folded up to an offset) and applies the
 // journal lines of its stream as they come; charts redraw at most a few times
 // a second, the heavier SVG ones every two seconds.
-import { parameterImportance, type ParamKind } from '../../report/importance.js';
-import { barChart } from '../../report/svg-chart.js';
 import type { Distribution } from '../../space/distributions.js';
-import { StudyFold, summarize, type DashTrial, type StudySnapshot } from '../shared/fold.js';
-import {
-  brushState,
-  contourChart,
-  curvesData,
-  curvesOptions,
-  edfData,
-  edfOptions,
-  historyData,
-  historyOptions,
-  LiveUPlot,
-  parallelChart,
-  sliceChart,
-  wantsLog,
-  withTooltips,
-  type Brushes,
-  type SearchedParam,
-} from './charts.js';
-import { clear, getJson, h, num, sendJson, svgElement } from './dom.js';
+import { StudyFold, summarize, type DashTrial } from '../shared/fold.js';
+import type { WireSnapshot } from '../shared/wire.js';
+import { curvesData, curvesOptions, edfData, edfOptions, historyData, historyOptions, LiveUPlot, wantsLog } from './charts.js';
+import { clear, getJson, h, num, sendJson } from './dom.js';
 import { openStream, showProblems, type View } from './main.js';
 import { notesBox } from './markdown.js';
+import type { Brushes, SearchedParam } from './svg-views.js';
 import { TrialsTable } from './table.js';
+
+/** The SVG charts' module, loaded after the first paint (the first view draws none of them). */
+type SvgViews = typeof import('./svg-views.js');
 
 declare global {
   interface Window {
@@ -232,6 +219,8 @@ export function studyPage(app: HTMLElement, name: string): View {
   }
 
   let params: SearchedParam[] = [];
+  /** The SVG charts' code, once loaded (after the first paint). */
+  let svg: SvgViews | null = null;
   /** Whether a controller holds the study: the server's word at the start, then the controller events of the stream. */
   let controllerActive = false;
   /** Redraws; returns whether the SVG charts were redrawn too. */
@@ -240,16 +229,14 @@ export function studyPage(app: HTMLElement, name: string): View {
     const direction = f.created?.direction ?? 'minimize';
     renderHead(f);
     // The SVG charts: every 2 s, or less often when they take long (at most a fifth of the time).
-    const heavy = performance.now() - lastHeavy > Math.max(2000, 5 * heavyCost) && !brushState.dragging;
+    const heavy = svg !== null && performance.now() - lastHeavy > Math.max(2000, 5 * heavyCost) && !svg.brushState.dragging;
     const heavyStart = performance.now();
     if (heavy) {
       lastHeavy = performance.now();
       const pool = f.trials.filter((t) => !hideBad || (t.state !== 'pruned' && t.state !== 'failed'));
-      brushPass = parallelChart(parallelHost, pool, params, metric, direction, brushes, () => schedule(false));
+      brushPass = svg!.parallelChart(parallelHost, pool, params, metric, direction, brushes, () => schedule(false));
       const complete = f.trials.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value));
-      const kinds: Record<string, ParamKind> = Object.fromEntries(params.map((p) => [p.name, p.kind === 'band' ? 'categorical' : 'numeric']));
-      const imp = parameterImportance(complete.map((t) => ({ params: t.params, value: t.value! })), kinds);
-      clear(importanceHost, withTooltips(svgElement(barChart({ title: `Importance for ${metric} (ε², ${complete.length} trials)`, xLabel: 'ε² (share of variance explained)', bars: imp.map((i) => ({ label: i.param, value: i.value, note: `${i.groups} groups` })), max: 1 }))));
+      clear(importanceHost, svg!.importanceChart(complete, params, metric));
     }
     const shown = visible(f);
     brushInfo.textContent = brushes.size ? `brushed: ${shown.length} of ${f.trials.length} trials pass` : '';
@@ -260,8 +247,8 @@ export function studyPage(app: HTMLElement, name: string): View {
     if (heavy) {
       const yLog = wantsLog(shown.filter((t) => t.state === 'complete' && t.value !== null).map((t) => t.value!));
       edf.update(`e${yLog}`, edfOptions(metric, [name], yLog), edfData([{ name, trials: shown }]));
-      clear(slicesHost, ...params.map((p) => h('div', { class: 'chart-host', 'data-slice': p.name }, sliceChart(shown, p, metric, yLog))));
-      renderContour(shown, metric, direction);
+      clear(slicesHost, ...params.map((p) => h('div', { class: 'chart-host', 'data-slice': p.name }, svg!.sliceChart(shown, p, metric, yLog))));
+      renderContour(svg!, shown, metric, direction);
     }
     if (heavy) heavyCost = performance.now() - heavyStart;
     table.setTrials(shown, params.map((p) => p.name), f.trials.length);
@@ -275,7 +262,7 @@ export function studyPage(app: HTMLElement, name: string): View {
 
   let cx = '';
   let cy = '';
-  function renderContour(shown: DashTrial[], metric: string, direction: 'maximize' | 'minimize'): void {
+  function renderContour(svg: SvgViews, shown: DashTrial[], metric: string, direction: 'maximize' | 'minimize'): void {
     if (params.length < 2) {
       clear(contourHost, h('p', { class: 'muted' }, 'needs two searched params'));
       return;
@@ -296,23 +283,34 @@ export function studyPage(app: HTMLElement, name: string): View {
     }
     const px = params.find((p) => p.name === cx)!;
     const py = params.find((p) => p.name === cy)!;
-    clear(contourHost, contourChart(shown, px, py, metric, direction));
+    clear(contourHost, svg.contourChart(shown, px, py, metric, direction));
   }
 
   // The snapshot boot.ts started fetching with the page, once; else fetched now.
   const pre = window.__hsPrefetch;
   window.__hsPrefetch = undefined;
-  (pre?.name === name ? (pre.body as Promise<StudySnapshot & { controllerActive?: boolean }>) : getJson<StudySnapshot & { controllerActive?: boolean }>(base))
+  (pre?.name === name ? (pre.body as Promise<WireSnapshot>) : getJson<WireSnapshot>(base))
     .then((snapshot) => {
       if (closed) return;
+      performance.mark('hs-snapshot');
       controllerActive = snapshot.controllerActive === true;
       fold = StudyFold.from(snapshot);
       params = searchedParams(fold);
       renderActions(fold, params);
-      // The first frame: summary, history, curves, EDF and the table; the SVG charts right after it.
-      lastHeavy = performance.now();
+      performance.mark('hs-folded');
+      // The first frame: summary, history, curves and the table; the SVG charts' code is fetched after it, then they are drawn.
       render(fold);
-      window.setTimeout(() => schedule(true), 50);
+      performance.mark('hs-rendered');
+      requestAnimationFrame(() =>
+        window.setTimeout(() => {
+          import('./svg-views.js')
+            .then((m) => {
+              svg = m;
+              schedule(true);
+            })
+            .catch((err: Error) => app.append(h('p', { class: 'msg err' }, `Could not load the charts: ${err.message}`)));
+        }, 0),
+      );
       let at = snapshot.offset;
       openStream(`${base}/stream?from=${snapshot.offset}`, {
         message: (e) => {

@@ -47,6 +47,8 @@ function field(t: DashTrial, key: string): unknown {
       return t.durationS;
     case 'worker':
       return t.worker;
+    case 'sampler':
+      return t.sampler;
     default:
       return undefined;
   }
@@ -136,6 +138,7 @@ export class TrialsTable {
       } })),
       { key: 'duration_s', label: 'duration', width: 84, num: true, value: (t) => t.durationS, cell: (t) => duration(t.durationS) },
       { key: 'worker', label: 'worker', width: 80, value: (t) => t.worker },
+      { key: 'sampler', label: 'sampler', width: 150, value: (t) => t.sampler, cell: (t) => t.sampler ?? 'unknown' },
       { key: 'reason', label: 'reason', width: 200, value: (t) => t.reason, cell: (t) => t.reason ?? '' },
     ];
     if (this.onStop) {
@@ -160,14 +163,18 @@ export class TrialsTable {
     let rows = this.all.filter((t) => (!this.stateFilter || t.state === this.stateFilter) && this.where.every((c) => holds(c, t)));
     const col = this.columns.find((c) => c.key === this.sortKey) ?? this.columns[0]!;
     const dir = this.sortDesc ? -1 : 1;
-    rows = rows.sort((a, b) => {
+    const order = (a: DashTrial, b: DashTrial) => {
       const x = col.value(a);
       const y = col.value(b);
       if (x === y) return a.n - b.n;
       if (x === null) return 1;
       if (y === null) return -1;
       return (x < y ? -1 : 1) * dir;
-    });
+    };
+    // By trial number (the default), the trials usually come in order already: one pass, no sort.
+    if (col.key === 'trial' && rows.every((t, i) => i === 0 || rows[i - 1]!.n < t.n)) {
+      if (this.sortDesc) rows.reverse();
+    } else rows.sort(order);
     this.rows = rows;
     this.count.textContent = `${rows.length} of ${this.total} trials`;
     this.spacer.style.height = `${rows.length * ROW}px`;

@@ -6,6 +6,7 @@
 // Unlike the journal reader, a line it cannot read is not fatal: it is kept in
 // `problems` (byte offset and why) and the rest of the study is still shown.
 import type { JournalLine, Params, StudyCreatedEvent } from '../../study/events.js';
+import { decodeTrials, encodeTrials, type WireSnapshot } from './wire.js';
 
 export type DashState = 'running' | 'complete' | 'pruned' | 'failed';
 
@@ -16,6 +17,8 @@ export interface DashTrial {
   value: number | null;
   seed: number;
   worker: string;
+  /** What made its params (trial_started.sampler): 'tpe', 'user', …; null in journals older than it. */
+  sampler: string | null;
   host: string | null;
   retryOf: number | null;
   userGiven: boolean;
@@ -23,8 +26,9 @@ export interface DashTrial {
   reason: string | null;
   requeued: boolean;
   durationS: number | null;
-  startedAt: string;
-  finishedAt: string | null;
+  /** Journal times as ms since the epoch (null: unreadable): numbers compare, travel and decode cheaply. */
+  startedAt: number | null;
+  finishedAt: number | null;
   /** Intermediate values [step, value], in the order reported. */
   curve: Array<[number, number]>;
 }
@@ -72,9 +76,6 @@ export function countsTowardBudget(t: DashTrial): boolean {
   return !(t.state === 'failed' && (t.reason === 'interrupted' || t.requeued));
 }
 
-/** Fields a snapshot leaves out when they hold these values. */
-const DEFAULTS = { host: null, retryOf: null, userGiven: false, reason: null, requeued: false, durationS: null, finishedAt: null, value: null } as const;
-
 export class StudyFold {
   readonly trials: DashTrial[] = [];
   private readonly byNumber = new Map<number, DashTrial>();
@@ -91,11 +92,12 @@ export class StudyFold {
 
   constructor(readonly name: string) {}
 
-  static from(snapshot: StudySnapshot): StudyFold {
+  /** The fold a page starts from, from the server's columnar snapshot (wire.ts). */
+  static from(snapshot: WireSnapshot): StudyFold {
     const f = new StudyFold(snapshot.name);
-    Object.assign(f, { ...snapshot, trials: [] });
-    for (const wire of snapshot.trials) {
-      const t: DashTrial = { ...DEFAULTS, curve: [], ...(wire as Partial<DashTrial>) } as DashTrial;
+    const { columns, ...rest } = snapshot;
+    Object.assign(f, { ...rest, trials: [] });
+    for (const t of decodeTrials(columns)) {
       f.trials.push(t);
       f.byNumber.set(t.n, t);
     }
@@ -103,27 +105,28 @@ export class StudyFold {
   }
 
   /**
-   * The fold as a page starts from. With many trials, only the curves a page
-   * draws travel (running trials, the best complete ones, the latest pruned
-   * ones): the others stay on the server (a trial's page asks for its own).
+   * Which learning curves travel in a snapshot. With many trials, only the
+   * ones a page draws (running trials, the best complete ones, the latest
+   * pruned ones): the others stay on the server (a trial's page asks for its own).
    */
-  snapshot(curves: { keepAllUpTo: number; best: number; pruned: number } = { keepAllUpTo: 2000, best: 100, pruned: 100 }): StudySnapshot {
-    let trials = this.trials;
-    if (trials.length > curves.keepAllUpTo) {
-      const keep = new Set<number>();
-      const direction = this.created?.direction ?? 'minimize';
-      const sign = direction === 'maximize' ? -1 : 1;
-      const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
-      for (const t of complete.sort((a, b) => sign * (a.value! - b.value!)).slice(0, curves.best)) keep.add(t.n);
-      for (const t of trials.filter((x) => x.state === 'pruned').slice(-curves.pruned)) keep.add(t.n);
-      trials = trials.map((t) => (t.state === 'running' || keep.has(t.n) ? t : { ...t, curve: [] }));
-    }
+  private curveKeeper(curves: { keepAllUpTo: number; best: number; pruned: number } = { keepAllUpTo: 2000, best: 100, pruned: 100 }): (t: DashTrial) => boolean {
+    const trials = this.trials;
+    if (trials.length <= curves.keepAllUpTo) return () => true;
+    const keep = new Set<number>();
+    const direction = this.created?.direction ?? 'minimize';
+    const sign = direction === 'maximize' ? -1 : 1;
+    const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
+    for (const t of complete.sort((a, b) => sign * (a.value! - b.value!)).slice(0, curves.best)) keep.add(t.n);
+    for (const t of trials.filter((x) => x.state === 'pruned').slice(-curves.pruned)) keep.add(t.n);
+    return (t) => t.state === 'running' || keep.has(t.n);
+  }
 
+  /** The snapshot a page starts from: the fold up to `offset`, its trials in columns (wire.ts). */
+  snapshot(extra: { controllerActive?: boolean } = {}): WireSnapshot {
     return {
       name: this.name,
       offset: this.offset,
       created: this.created,
-      trials,
       budget: this.budget,
       controllers: this.controllers,
       lastController: this.lastController,
@@ -131,29 +134,13 @@ export class StudyFold {
       actions: this.actions,
       problems: this.problems,
       lastTime: this.lastTime,
+      ...extra,
+      columns: encodeTrials(this.trials, this.curveKeeper()),
     };
   }
 
-  /**
-   * The snapshot as JSON text, fields at their defaults left out (from() puts
-   * them back): a big study's snapshot is a quarter smaller.
-   */
-  snapshotJson(extra: Record<string, unknown> = {}): string {
-    const snap = this.snapshot();
-    const trials = snap.trials.map((t) => {
-      const w: Record<string, unknown> = { n: t.n, state: t.state, params: t.params, seed: t.seed, worker: t.worker, startedAt: t.startedAt };
-      if (t.value !== null) w.value = t.value;
-      if (t.durationS !== null) w.durationS = t.durationS;
-      if (t.finishedAt !== null) w.finishedAt = t.finishedAt;
-      if (t.host !== null) w.host = t.host;
-      if (t.retryOf !== null) w.retryOf = t.retryOf;
-      if (t.userGiven) w.userGiven = true;
-      if (t.reason !== null) w.reason = t.reason;
-      if (t.requeued) w.requeued = true;
-      if (t.curve.length) w.curve = t.curve;
-      return w;
-    });
-    return JSON.stringify({ ...snap, ...extra, trials });
+  snapshotJson(extra: { controllerActive?: boolean } = {}): string {
+    return JSON.stringify(this.snapshot(extra));
   }
 
   trial(n: number): DashTrial | undefined {
@@ -228,13 +215,14 @@ export class StudyFold {
           value: null,
           seed: e.seed,
           worker: e.worker,
+          sampler: e.sampler ?? null,
           host: null,
           retryOf: e.retry_of ?? null,
           userGiven: e.user_given === true,
           reason: null,
           requeued: false,
           durationS: null,
-          startedAt: e.time,
+          startedAt: epochMs(e.time),
           finishedAt: null,
           curve: [],
         };
@@ -265,7 +253,7 @@ export class StudyFold {
         t.durationS = e.duration_s;
         t.reason = e.error ?? e.reason ?? null;
         t.requeued = e.requeued === true;
-        t.finishedAt = e.time;
+        t.finishedAt = epochMs(e.time);
         return t;
       }
       case 'param_suggested': {
@@ -305,6 +293,11 @@ export interface StudySummary {
   lastTime: string | null;
 }
 
+function epochMs(time: unknown): number | null {
+  const ms = typeof time === 'string' ? Date.parse(time) : NaN;
+  return Number.isFinite(ms) ? ms : null;
+}
+
 export function bestOf(trials: readonly DashTrial[], direction: 'maximize' | 'minimize'): DashTrial | null {
   let best: DashTrial | null = null;
   for (const t of trials) {
@@ -318,19 +311,16 @@ export function bestOf(trials: readonly DashTrial[], direction: 'maximize' | 'mi
 export function summarize(f: StudyFold, controllerActive: boolean): StudySummary {
   const counts: Record<DashState, number> = { running: 0, complete: 0, pruned: 0, failed: 0 };
   let done = 0;
-  // ISO times compare as strings: parsed once at the end, not per trial (this runs on every redraw).
-  let first = '';
-  let last = '';
+  let firstStart = Infinity;
+  let lastEnd = -Infinity;
   for (const t of f.trials) {
     counts[t.state]++;
     if (t.state !== 'running' && countsTowardBudget(t)) {
       done++;
-      if (t.finishedAt && t.finishedAt > last) last = t.finishedAt;
+      if (t.finishedAt !== null && t.finishedAt > lastEnd) lastEnd = t.finishedAt;
     }
-    if (t.startedAt && (first === '' || t.startedAt < first)) first = t.startedAt;
+    if (t.startedAt !== null && t.startedAt < firstStart) firstStart = t.startedAt;
   }
-  const firstStart = first ? Date.parse(first) : NaN;
-  const lastEnd = last ? Date.parse(last) : NaN;
   const direction = f.created?.direction ?? null;
   const best = direction ? bestOf(f.trials, direction) : null;
   const hours = Number.isFinite(firstStart) && Number.isFinite(lastEnd) ? (lastEnd - firstStart) / 3_600_000 : 0;
