@@ -433,6 +433,12 @@ export const Errors = {
       ...usage,
       hint: 'open it again with loadStudy()',
     }),
+  suggestUnavailable: (name: string, where: string, hint: string) =>
+    new HypersweepError('E_SUGGEST_UNAVAILABLE', `cannot suggest "${name}": define-by-run (ctx.suggest*) is not available ${where}`, { ...usage, hint }),
+  suggestNotRecorded: (trial: number, name: string) =>
+    new HypersweepError('E_SUGGEST_NOT_RECORDED', `trial ${trial} recorded no value of "${name}": the objective did not suggest it when the trial ran`, {
+      hint: 'a re-run replays the recorded values: the objective must ask for the same parameters given the same params and ctx.seed',
+    }),
 } as const;
 
 export type ErrorFactories = typeof Errors;

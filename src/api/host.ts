@@ -5,6 +5,7 @@ import type { Pruner } from '../pruners/pruner.js';
 import type { Sampler, TrialSnapshot } from '../samplers/sampler.js';
 import type { Distribution } from '../space/distributions.js';
 import type { Study } from '../study/study.js';
+import { Errors } from '../errors.js';
 import { existingValue } from './suggest.js';
 import type { ParamValue } from './types.js';
 
@@ -30,6 +31,26 @@ export function suggestParam(ctx: DrawContext, name: string, distribution: Distr
   ctx.study.suggestParam(ctx.number, name, value, distribution);
   ctx.suggested.set(name, distribution);
   return value;
+}
+
+/**
+ * A running trial's suggest(name, distribution), for whoever runs it (the
+ * in-process executor; the controller, for the pool's threads): draws through
+ * suggestParam, keeping what this trial suggested so far. A trial no longer
+ * running (recorded finished, e.g. after a timeout) asks nothing of the sampler.
+ */
+export function trialSuggester(
+  study: Study,
+  sampler: Sampler,
+  number: number,
+  running: () => TrialSnapshot[],
+): (name: string, distribution: Distribution) => ParamValue {
+  const suggested = new Map<string, Distribution>();
+  return (name, distribution) => {
+    const state = study.trial(number)?.state ?? 'unknown';
+    if (state !== 'running') throw Errors.trialFinished(number, state, `suggest "${name}"`);
+    return suggestParam({ study, sampler, number, suggested, running }, name, distribution);
+  };
 }
 
 /** Checks a report's arguments as the pool's trials do. */

@@ -8,9 +8,8 @@ import { threadId } from 'node:worker_threads';
 import type { TrialControl, TrialExecutor, TrialTicket } from '../dispatch/pool.js';
 import { errorInfo, jsonMetrics, type TrialOutcome, type TrialResult } from '../dispatch/protocol.js';
 import type { Sampler } from '../samplers/sampler.js';
-import type { Distribution } from '../space/distributions.js';
 import type { Study } from '../study/study.js';
-import { checkReport, suggestParam } from './host.js';
+import { checkReport, trialSuggester } from './host.js';
 import { TrialPruned } from './pruned.js';
 import { TrialHandle } from './trial.js';
 import type { ObjectiveFunction } from './types.js';
@@ -28,13 +27,13 @@ export class InProcessExecutor implements TrialExecutor {
 
   async runTrial(ticket: TrialTicket, control: TrialControl, hardStop: AbortSignal): Promise<TrialResult> {
     const study = this.study;
-    const suggested = new Map<string, Distribution>();
+    // One trial at a time: no other trial runs (no liars).
+    const suggest = trialSuggester(study, this.sampler, ticket.number, () => []);
     const trial = new TrialHandle(
       ticket.number,
       ticket.seed,
       {
-        suggest: (name, distribution) =>
-          suggestParam({ study, sampler: this.sampler, number: ticket.number, suggested, running: () => [] }, name, distribution),
+        suggest,
         report: (step, value) => {
           checkReport(step, value);
           return control.report(step, value);

@@ -5,7 +5,7 @@
 import { Errors } from '../errors.js';
 import { contains, describe, type Distribution } from '../space/distributions.js';
 import { parseDistribution } from '../space/validate.js';
-import type { ParamValue, SuggestFloatOptions, SuggestIntOptions } from './types.js';
+import type { Params, ParamValue, SuggestFloatOptions, SuggestIntOptions, Trial } from './types.js';
 
 export function floatDistribution(name: string, low: number, high: number, options: SuggestFloatOptions = {}): Distribution {
   const raw = { type: 'float', low, high, ...(options.log !== undefined ? { log: options.log } : {}), ...(options.step !== undefined ? { step: options.step } : {}) };
@@ -47,4 +47,33 @@ export function existingValue(
     throw Errors.suggestConflict(trial, name, `the value ${JSON.stringify(held)}`, describe(asked));
   }
   return held;
+}
+
+/** The define-by-run methods of a trial: what an objective function's trial and a module objective's ctx share. */
+export type SuggestMethods = Pick<Trial, 'suggestFloat' | 'suggestInt' | 'suggestCategorical'>;
+
+/**
+ * The three suggest methods over one function that returns the value of a
+ * named distribution: the distribution is built and checked here, where the
+ * objective calls, so a bad range throws at its call whatever answers it.
+ */
+export function suggestMethods(suggest: (name: string, distribution: Distribution) => ParamValue): SuggestMethods {
+  return {
+    suggestFloat: (name, low, high, options) => suggest(name, floatDistribution(name, low, high, options)) as number,
+    suggestInt: (name, low, high, options) => suggest(name, intDistribution(name, low, high, options)) as number,
+    suggestCategorical: <T extends ParamValue>(name: string, choices: readonly T[]) => suggest(name, categoricalDistribution(name, choices)) as T,
+  };
+}
+
+/**
+ * A re-run of a recorded trial (repro): each suggest returns the value the
+ * trial recorded, never a new draw; one it did not record, or one the
+ * distribution asked for now cannot produce, is an error.
+ */
+export function replaySuggestions(trial: number, recorded: Readonly<Params>): SuggestMethods {
+  return suggestMethods((name, distribution) => {
+    const value = existingValue(trial, name, distribution, recorded[name], undefined);
+    if (value === undefined) throw Errors.suggestNotRecorded(trial, name);
+    return value;
+  });
 }

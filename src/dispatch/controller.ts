@@ -6,6 +6,7 @@
 // never on this event loop.
 import { performance } from 'node:perf_hooks';
 
+import { trialSuggester } from '../api/host.js';
 import { isHypersweepError } from '../errors.js';
 import type { Pruner } from '../pruners/pruner.js';
 import { deriveTrialSeed } from '../samplers/rng.js';
@@ -139,6 +140,10 @@ export async function runSweep(
         study.assignTrial(record.number, worker);
         options.listener?.trialAssigned?.(inFlight.record);
       },
+      // Define-by-run from a pool thread's ctx.suggest*: drawn and journalled here, the other running trials as liars.
+      suggest: trialSuggester(study, sampler, record.number, () =>
+        [...running.values()].filter((t) => t !== inFlight).map((t) => ({ number: t.record.number, params: t.record.params })),
+      ),
     };
     inFlight.done = runOne(inFlight, control, run).then(
       () => undefined,

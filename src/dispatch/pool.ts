@@ -3,10 +3,15 @@
 // aborted (its thread terminated and replaced) through an AbortSignal.
 import { Piscina } from 'piscina';
 
-import { HypersweepError } from '../errors.js';
-import { ControllerLink } from './link.js';
-import type { ErrorInfo, PoolData, PrepareResult, TrialResult, TrialTask, WorkerTask } from './protocol.js';
+import type { ParamValue } from '../api/types.js';
+import { Errors } from '../errors.js';
+import type { Distribution } from '../space/distributions.js';
+import { ControllerLink, type SuggestAnswerer } from './link.js';
+import { rebuildError, type PoolData, type PrepareResult, type TrialResult, type TrialTask, type WorkerTask } from './protocol.js';
 import type { Params } from '../study/events.js';
+
+// Where it was first written; the controller and the queue import it from here.
+export { rebuildError };
 
 /** The controller's side of one running trial, as an executor sees it. */
 export interface TrialControl {
@@ -16,6 +21,12 @@ export interface TrialControl {
   readonly stopSignal: AbortSignal;
   /** A queued trial was taken by this worker process (journalled). */
   assigned(worker: WorkerIdentity): void;
+  /**
+   * Define-by-run: the trial's value of `name` (the one it holds, else a draw
+   * from the study's sampler, journalled as param_suggested). Absent where
+   * trials cannot ask (their ctx.suggest* then throw E_SUGGEST_UNAVAILABLE).
+   */
+  suggest?(name: string, distribution: Distribution): ParamValue;
 }
 
 /** A `hypersweep worker` process, as the journal names it. */
@@ -103,21 +114,26 @@ export class TrialPool implements TrialExecutor {
   }
 
   async runTrial(trial: TrialTicket, control: TrialControl, hardStop: AbortSignal): Promise<TrialResult> {
-    return this.runWithLink(trial, (step, value) => control.report(step, value), control.stopSignal, hardStop);
+    const onSuggest: SuggestAnswerer | undefined = control.suggest ? (name, distribution) => control.suggest!(name, distribution) : undefined;
+    return this.runWithLink(trial, (step, value) => control.report(step, value), control.stopSignal, hardStop, onSuggest);
   }
 
   /**
    * Runs a trial in a pool thread, linked to whoever answers its reports: the
    * controller in this process, or (on a `hypersweep worker`) a remote one
-   * whose answers come back as promises.
+   * whose answers come back as promises. `onSuggest` answers the trial's
+   * ctx.suggest* (the controller in this process); without it they throw
+   * E_SUGGEST_UNAVAILABLE (a remote worker: its trials' params were drawn
+   * when they were queued).
    */
   async runWithLink(
     trial: { number: number; seed: number; params: Params },
     onReport: (step: number, value: number) => boolean | Promise<boolean>,
     stopSignal: AbortSignal,
     hardStop: AbortSignal,
+    onSuggest?: SuggestAnswerer,
   ): Promise<TrialResult> {
-    const link = new ControllerLink(onReport);
+    const link = new ControllerLink(onReport, onSuggest ?? remoteSuggest);
     const stop = () => link.requestStop();
     stopSignal.addEventListener('abort', stop);
     if (stopSignal.aborted) stop();
@@ -142,13 +158,11 @@ export class TrialPool implements TrialExecutor {
   }
 }
 
-/** A HypersweepError thrown in a worker, as the controller throws it again. */
-export function rebuildError(info: ErrorInfo): Error {
-  if (info.code) {
-    return new HypersweepError(info.code, info.message, {
-      exitCode: info.exitCode ?? 1,
-      ...(info.hint ? { hint: info.hint } : {}),
-    });
-  }
-  return new Error(info.message);
-}
+/** What a trial run without a controller at hand (a `hypersweep worker`) gets from ctx.suggest*. */
+const remoteSuggest: SuggestAnswerer = (name) => {
+  throw Errors.suggestUnavailable(
+    name,
+    'on a remote worker (a distributed sweep, --queue): its trials run with the params drawn when they were queued',
+    'declare the parameter in the space file, or run the sweep without --queue (pool threads ask the controller)',
+  );
+};

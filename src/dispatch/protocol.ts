@@ -2,7 +2,7 @@
 // cloneable data only: tasks and results cross a thread boundary.
 import type { MessagePort } from 'node:worker_threads';
 
-import { isHypersweepError } from '../errors.js';
+import { HypersweepError, isHypersweepError } from '../errors.js';
 import type { StudySpec } from '../space/spec.js';
 import type { Params } from '../study/events.js';
 import type { ObjectiveRuntime, StudyData } from '../trials/objective.js';
@@ -80,4 +80,15 @@ export function errorInfo(err: unknown): ErrorInfo {
   }
   if (err instanceof Error) return { message: err.message || err.name };
   return { message: `threw ${String(err)}` };
+}
+
+/** A HypersweepError thrown in a worker (or answered to one), as the receiving side throws it again. */
+export function rebuildError(info: ErrorInfo): Error {
+  if (info.code) {
+    return new HypersweepError(info.code, info.message, {
+      exitCode: info.exitCode ?? 1,
+      ...(info.hint ? { hint: info.hint } : {}),
+    });
+  }
+  return new Error(info.message);
 }

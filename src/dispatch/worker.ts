@@ -5,6 +5,7 @@
 // a TrialResult; only a dead thread (process.exit, a native crash) does not.
 import { threadId, workerData } from 'node:worker_threads';
 
+import { suggestMethods } from '../api/suggest.js';
 import { buildObjective, TrialFailure, TrialStopped, type Objective } from '../trials/objective.js';
 import { WorkerLink } from './link.js';
 import { errorInfo, jsonMetrics, type PoolData, type PrepareResult, type TrialOutcome, type TrialResult, type TrialTask, type WorkerTask } from './protocol.js';
@@ -41,6 +42,8 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
       report: (step, value) => link.report(step, value),
       shouldPrune: () => link.shouldPrune(),
       signal: stopper.signal,
+      // Define-by-run: the controller draws and journals each value (link.ts).
+      ...suggestMethods((name, distribution) => link.suggest(name, distribution)),
     });
     outcome =
       typeof returned === 'object' && returned !== null

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import type { SuggestMethods } from '../api/suggest.js';
 import type { DatasetSplits } from '../data/index.js';
 import type { DeviceName } from '../engine/addon-types.js';
 import { Errors } from '../errors.js';
@@ -19,7 +20,15 @@ import { mlpObjective } from './mlp/objective.js';
 import { hypersweepVersion } from '../version.js';
 import { objectiveReproInfo, type ReproInfo } from './repro-info.js';
 
-export interface TrialContext {
+/**
+ * The second argument of an objective (a module's `objective(params, ctx)`).
+ * Its suggest methods are define-by-run as a library trial's are
+ * (src/api/trial.ts), and synchronous as they are: in a pool thread each asks
+ * the controller, which draws from the study's sampler and journals the value
+ * (param_suggested; see src/dispatch/link.ts); a re-run (repro) replays the
+ * recorded value.
+ */
+export interface TrialContext extends SuggestMethods {
   readonly trial: number;
   /** The trial's own seed, derived from (study seed, trial number). */
   readonly seed: number;

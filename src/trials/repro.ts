@@ -29,6 +29,7 @@ import { evaluateTestFunction } from './functions.js';
 import { resolveMlpParams, type MlpParams } from './mlp/params.js';
 import { trainMlp, type MlpTrialResult } from './mlp/run.js';
 import type { TrialContext } from './objective.js';
+import { replaySuggestions } from '../api/suggest.js';
 import { hypersweepVersion, provenance } from './record.js';
 import { hasTrialWeights, loadTrialWeights } from './weights.js';
 
@@ -398,6 +399,8 @@ async function reproduceObjective(
     report: (step, value) => void reported.push([step, value]),
     shouldPrune: () => reported.length >= stopAfter,
     signal: new AbortController().signal,
+    // Define-by-run: the values the trial recorded (param_suggested), never a new draw.
+    ...replaySuggestions(trial.number, trial.params),
   };
   let value: number | null = null;
   let metrics: Record<string, unknown> = {};
