@@ -18,7 +18,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { hypersweepVersion } from '../version.js';
-import { appendControlRequest, parseControlAsk } from '../study/control.js';
+import type { QueueAddress } from '../dispatch/queue/address.js';
+import { fileControl, parseControlAsk, type ControlTransport } from '../study/control.js';
+import type { RedisControlTransport } from '../study/control-redis.js';
 import type { TailLine } from '../study/line-tail.js';
 import { Assets } from './assets.js';
 import { LiveResults, type LiveStudy } from './live.js';
@@ -45,6 +47,13 @@ export interface DashboardOptions {
   pollMs?: number;
   keepAliveMs?: number;
   rescanMs?: number;
+  /**
+   * The Redis of distributed sweeps (--queue / HYPERSWEEP_QUEUE): the actions on
+   * a study whose controller dispatches through a queue go through its control
+   * stream there (the controller may run on another machine); other studies'
+   * through their control file.
+   */
+  queue?: QueueAddress | null;
 }
 
 export interface Dashboard {
@@ -211,8 +220,26 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!study.controllerActive) {
       throw new HttpError(409, `no controller runs study ${study.name} now (start one: hypersweep resume ${study.name})`);
     }
-    const request = appendControlRequest(study.dir, ask, 'dashboard');
-    sendJson(res, 202, { id: request.id, action: request.action });
+    const transport = await controlOf(study);
+    let request;
+    try {
+      request = await transport.send(ask, 'dashboard');
+    } catch (err) {
+      throw new HttpError(503, `could not send the request to ${transport.where}: ${(err as Error).message}`);
+    }
+    sendJson(res, 202, { id: request.id, action: request.action, via: transport.where });
+  }
+
+  // One Redis control transport per study (their connections closed with the dashboard).
+  const redisControls = new Map<string, RedisControlTransport>();
+  async function controlOf(study: LiveStudy): Promise<ControlTransport> {
+    const created = study.fold.created;
+    if (!options.queue || !study.fold.lastController?.queue || !created) return fileControl(study.dir);
+    const { redisControl, studyKey } = await import('../study/control-redis.js');
+    const key = studyKey(study.name, created.time);
+    let transport = redisControls.get(key);
+    if (!transport) redisControls.set(key, (transport = redisControl(options.queue, key)));
+    return transport;
   }
 
   async function notes(req: http.IncomingMessage, res: http.ServerResponse, study: LiveStudy, file: string): Promise<void> {
@@ -288,6 +315,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     close: async () => {
       live.close();
       for (const s of streams) s.end();
+      await Promise.all([...redisControls.values()].map((t) => t.close()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -16,7 +16,7 @@ import { bestTrial, type TrialRecord } from '../study/state.js';
 import type { Study } from '../study/study.js';
 import { loadStudyDataset } from '../trials/objective.js';
 import { removeTrialWeights, type SaveWeightsPolicy } from '../trials/weights.js';
-import { watchControl } from '../study/control.js';
+import { fileControl, type ControlRequest, type ControlTransport } from '../study/control.js';
 import { runSweep, type StopReason, type SweepListener, type SweepOptions } from './controller.js';
 import { MixedExecutor } from './mixed.js';
 import { TrialPool, type TrialExecutor } from './pool.js';
@@ -109,6 +109,7 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
     },
   };
   leaderboard.markDirty();
+  const control = options.control === false ? null : followControl(study, options.onNotice, options.queue?.address ?? null);
   try {
     await pool?.prepare();
     if (queue && options.adopted?.length) await queue.prepareAdoption(options.adopted.map((t) => t.number));
@@ -122,10 +123,11 @@ export async function runStudy(study: Study, options: StudyRunOptions): Promise<
       ...(options.adopted ? { adopted: options.adopted } : {}),
       ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.control === false ? {} : { control: followControl(study, options.onNotice) }),
+      ...(control ? { control: control.subscribe } : {}),
       listener,
     });
   } finally {
+    await control?.closed();
     await pool?.close();
     await queue?.close();
     leaderboard.flush();
@@ -172,18 +174,35 @@ async function openQueue(study: Study, options: StudyRunOptions, saving: boolean
   });
 }
 
-/** The dashboard's requests reach the controller through the study's control file (src/study/control.ts). */
-function followControl(study: Study, onNotice?: (line: string) => void): NonNullable<SweepOptions['control']> {
-  return (apply) => {
-    const watch = watchControl(
-      study.dir,
-      (request) => {
+/**
+ * The dashboard's requests reach the controller through the study's control
+ * file (src/study/control.ts) and, for a distributed sweep, its control stream
+ * in the queue's Redis too (control-redis.ts: a dashboard on another machine).
+ * `closed` resolves once both are let go (the stream deleted).
+ */
+function followControl(
+  study: Study,
+  onNotice: ((line: string) => void) | undefined,
+  queue: QueueAddress | null,
+): { subscribe: NonNullable<SweepOptions['control']>; closed(): Promise<void> } {
+  let closing: Promise<unknown> = Promise.resolve();
+  return {
+    subscribe: (apply) => {
+      const onRequest = (request: ControlRequest) => {
         onNotice?.(`control: ${request.action}${'trial' in request ? ` trial ${request.trial}` : ''}${'budget' in request ? ` budget ${request.budget}` : ''} (from ${request.source})`);
         apply(request);
-      },
-      (problem) => onNotice?.(problem),
-    );
-    return () => watch.close();
+      };
+      const onProblem = (problem: string) => onNotice?.(problem);
+      const transports: Array<Promise<ControlTransport>> = [Promise.resolve(fileControl(study.dir))];
+      if (queue) {
+        transports.push(import('../study/control-redis.js').then(({ redisControl, studyKey }) => redisControl(queue, studyKey(study.name, study.state.created.time))));
+      }
+      const watches = transports.map((t) => t.then((transport) => transport.follow(onRequest, onProblem)));
+      return () => {
+        closing = Promise.all(watches.map((w) => w.then((watch) => watch.close()))).catch((err: Error) => onProblem(`control: ${err.message}`));
+      };
+    },
+    closed: () => closing.then(() => undefined),
   };
 }
 

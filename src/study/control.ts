@@ -1,6 +1,9 @@
-// The control channel of a running study: results/<study>/control.jsonl, one
-// JSON request per line, appended by whoever wants something of the
-// controller (the dashboard) and followed by the controller while it runs.
+// The control channel of a running study: requests of whoever wants
+// something of the controller (the dashboard), followed by the controller
+// while it runs. One interface (ControlTransport), two transports: this file's,
+// results/<study>/control.jsonl, one JSON request per line (the default); and
+// a Redis stream per study for distributed sweeps (control-redis.ts), where
+// the dashboard may run on another machine than the controller.
 //
 // The journal stays single-writer: a request is only a wish until the
 // controller applies it and journals a `control_action` event (or journals it
@@ -62,7 +65,7 @@ export function parseControlAsk(value: unknown): ControlAsk | string {
 
 /** Appends a request for the study's controller (one write of one line); returns it with its id. */
 export function appendControlRequest(studyDir: string, ask: ControlAsk, source = 'dashboard'): ControlRequest {
-  const request: ControlRequest = { ...ask, id: randomUUID(), time: new Date().toISOString(), source };
+  const request = newControlRequest(ask, source);
   fs.appendFileSync(path.join(studyDir, CONTROL_FILE), `${JSON.stringify(request)}\n`);
   return request;
 }
@@ -71,6 +74,41 @@ export interface ControlWatch {
   /** Reads what has been appended now (the controller also reads on its own). */
   poll(): void;
   close(): void;
+}
+
+/** A way for requests to reach a study's controller: sent by the dashboard, followed by the controller. */
+export interface ControlTransport {
+  /** Where requests go, for messages ("results/s/control.jsonl", "redis://host:6379 stream …"). */
+  readonly where: string;
+  /** Sends one request; resolves once it is stored where the controller reads. */
+  send(ask: ControlAsk, source: string): Promise<ControlRequest>;
+  /** Follows requests sent from now on (not those sent before: a request is for the controller running when it is sent). */
+  follow(onRequest: (request: ControlRequest) => void, onProblem: (message: string) => void): { close(): Promise<void> };
+}
+
+/** A request read back from a transport: checked as an HTTP body is, with its id; or what is wrong with it. */
+export function parseControlRequest(value: unknown): ControlRequest | string {
+  const ask = parseControlAsk(value);
+  if (typeof ask === 'string') return ask;
+  const v = value as Record<string, unknown>;
+  if (typeof v.id !== 'string') return 'no "id"';
+  return { ...ask, id: v.id, time: typeof v.time === 'string' ? v.time : '', source: typeof v.source === 'string' ? v.source : 'unknown' };
+}
+
+export function newControlRequest(ask: ControlAsk, source: string): ControlRequest {
+  return { ...ask, id: randomUUID(), time: new Date().toISOString(), source };
+}
+
+/** The study folder's control file as a transport. */
+export function fileControl(studyDir: string, options: { pollMs?: number } = {}): ControlTransport {
+  return {
+    where: path.join(studyDir, CONTROL_FILE),
+    send: async (ask, source) => appendControlRequest(studyDir, ask, source),
+    follow: (onRequest, onProblem) => {
+      const watch = watchControl(studyDir, onRequest, onProblem, options);
+      return { close: async () => watch.close() };
+    },
+  };
 }
 
 /**
@@ -96,13 +134,12 @@ export function watchControl(
           onProblem(`${file}: byte ${line.start}: not valid JSON; ignored`);
           continue;
         }
-        const ask = parseControlAsk(value);
-        const v = value as Record<string, unknown>;
-        if (typeof ask === 'string' || typeof v.id !== 'string') {
-          onProblem(`${file}: byte ${line.start}: ${typeof ask === 'string' ? ask : 'no "id"'}; ignored`);
+        const request = parseControlRequest(value);
+        if (typeof request === 'string') {
+          onProblem(`${file}: byte ${line.start}: ${request}; ignored`);
           continue;
         }
-        onRequest({ ...ask, id: v.id, time: typeof v.time === 'string' ? v.time : '', source: typeof v.source === 'string' ? v.source : 'unknown' });
+        onRequest(request);
       }
     },
     { pollMs: options.pollMs ?? 250 },

@@ -12,6 +12,7 @@ interface DashboardCliOptions {
   host: string;
   token?: string | true;
   open?: boolean;
+  queue?: string;
 }
 
 export function registerDashboardCommand(program: Command): void {
@@ -23,6 +24,7 @@ export function registerDashboardCommand(program: Command): void {
     .option('--host <host>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
     .option('--token [token]', 'require this token on every request (none given: a random one, printed once)')
     .option('--open', 'open the dashboard in the default browser')
+    .option('--queue <url>', "distributed sweeps: send the actions on their studies through this Redis, for controllers on other machines (redis[s]://[user:password@]host:port[/db]; default: $HYPERSWEEP_QUEUE)")
     .action(async (opts: DashboardCliOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw Errors.invalidOption('--port', opts.port, 'a port number, 0 to 65535');
@@ -31,12 +33,14 @@ export function registerDashboardCommand(program: Command): void {
         import('../../dashboard/security.js'),
       ]);
       const token = opts.token === true ? newToken() : (opts.token ?? null);
+      const queueUrl = opts.queue ?? (process.env['HYPERSWEEP_QUEUE'] || undefined);
+      const queue = queueUrl === undefined ? null : (await import('../../dispatch/queue/address.js')).parseQueueUrl(queueUrl);
       if (!isLoopback(opts.host) && token === null) {
         throw Errors.invalidOption('--host', opts.host, 'a loopback address (127.0.0.1, ::1, localhost); to serve another host, add --token (every request must then carry it)');
       }
       let dashboard;
       try {
-        dashboard = await startDashboard({ results: opts.results, host: opts.host, port, token });
+        dashboard = await startDashboard({ results: opts.results, host: opts.host, port, token, queue });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE') throw Errors.invalidOption('--port', opts.port, 'a free port (this one is in use; --port 0 picks one)');

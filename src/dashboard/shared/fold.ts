@@ -64,7 +64,8 @@ export interface StudySnapshot {
   trials: DashTrial[];
   budget: number | null;
   controllers: number;
-  lastController: { event: string; pid: number; host: string; time: string } | null;
+  /** queue: the Redis a distributed sweep's controller dispatches through (controller_started.queue), else null. */
+  lastController: { event: string; pid: number; host: string; time: string; queue: string | null } | null;
   workers: DashWorker[];
   actions: DashAction[];
   problems: DashProblem[];
@@ -180,12 +181,12 @@ export class StudyFold {
       }
       case 'controller_started':
         this.controllers++;
-        this.lastController = { event: e.event, pid: e.pid, host: e.host, time: e.time };
+        this.lastController = { event: e.event, pid: e.pid, host: e.host, time: e.time, queue: e.queue ?? null };
         if (e.budget) this.budget = e.budget.trials;
         for (const w of this.workers) w.connected = false;
         return null;
       case 'controller_stopped':
-        this.lastController = { event: e.event, pid: e.pid, host: e.host, time: e.time };
+        this.lastController = { event: e.event, pid: e.pid, host: e.host, time: e.time, queue: e.queue ?? this.lastController?.queue ?? null };
         for (const w of this.workers) w.connected = false;
         return null;
       case 'worker_joined':
