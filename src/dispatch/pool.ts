@@ -163,6 +163,6 @@ const remoteSuggest: SuggestAnswerer = (name) => {
   throw Errors.suggestUnavailable(
     name,
     'on a remote worker (a distributed sweep, --queue): its trials run with the params drawn when they were queued',
-    'declare the parameter in the space file, or run the sweep without --queue (pool threads ask the controller)',
+    'declare the parameter in the space file, or run the sweep without --queue: pool threads ask the controller',
   );
 };
