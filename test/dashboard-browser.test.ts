@@ -98,6 +98,15 @@ describe.skipIf(skipReason !== null)(`dashboard in headless Chromium${skipReason
     // Brushing the parallel coordinates filters the table.
     await waitFor('six complete trials', () => journal().filter((e) => e.event === 'trial_finished' && e.state === 'complete').length >= 6);
     await page.waitForFunction(() => document.querySelectorAll('[data-chart="parallel"] polyline.mark').length >= 6, undefined, { timeout: 15_000 });
+    // The two-param view draws contour lines (lr and x are numeric), and the table says which sampler made each trial.
+    await page.waitForFunction(() => document.querySelectorAll('[data-chart="contour"] path.iso').length > 0, undefined, { timeout: 15_000 });
+    const samplers = await page.evaluate(() => {
+      const keys = [...document.querySelectorAll('.trials-table .thead .th')].map((e) => (e as HTMLElement).dataset.key);
+      const col = keys.indexOf('sampler');
+      return [...document.querySelectorAll('.trials-table .spacer .trow')].map((r) => r.children[col]?.textContent ?? '');
+    });
+    expect(samplers.length).toBeGreaterThan(0);
+    for (const s of samplers) expect(s).toMatch(/^(tpe|tpe \(startup: random\)|user)$/);
     const countText = () => page.evaluate(() => document.querySelector('.table-count')!.textContent!);
     // The chart is redrawn every 2 s (never during a drag): take its axis between two redraws.
     const axis = await waitFor('the x axis of parallel coordinates', () => page.locator('.pc-axis-hit[data-axis="x"]').boundingBox({ timeout: 5000 }).catch(() => null));

@@ -17,7 +17,7 @@ function codeRoot(): string {
 }
 
 /** Browser modules, relative to the code root: these folders' .js files and the report's pure chart code. */
-const MODULE = /^(dashboard\/(client|shared)\/[a-z0-9-]+\.js|report\/(svg-chart|svg-plot|scales|importance)\.js)$/;
+const MODULE = /^(dashboard\/(client|shared)\/[a-z0-9-]+\.js|report\/(svg-chart|svg-plot|scales|importance|contour)\.js)$/;
 
 export interface Asset {
   body: Buffer;

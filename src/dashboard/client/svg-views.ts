@@ -4,6 +4,7 @@
 // static report runs) on the study page, with the dashboard's hover tooltips
 // and, for parallel coordinates, brushing. Loaded after the page's first paint
 // (study-page.ts imports it dynamically): the first view does not draw them.
+import { contourLevels, gridFromPoints, isoSegments, segmentsPath } from '../../report/contour.js';
 import { parameterImportance, type ParamKind } from '../../report/importance.js';
 import { makeScale, type Scale, type ScaleKind } from '../../report/scales.js';
 import { barChart, parallelCoordinates, valueColor, xyChart } from '../../report/svg-chart.js';
@@ -191,7 +192,11 @@ export function sliceChart(trials: readonly DashTrial[], p: SearchedParam, metri
   return withTooltips(svgElement(svg));
 }
 
-/** Two params against each other, each cell colored by the best value of the trials in it, the trials on top. */
+/**
+ * Two params against each other: each cell colored by the best value of the
+ * trials in it, contour lines of the metric (the trials' mean put on a grid,
+ * src/report/contour.ts) when both params are numeric, the trials on top.
+ */
 export function contourChart(trials: readonly DashTrial[], px: SearchedParam, py: SearchedParam, metric: string, direction: 'maximize' | 'minimize'): SVGSVGElement {
   const complete = trials.filter((t) => t.state === 'complete' && t.value !== null && t.params[px.name] != null && t.params[py.name] != null);
   const W = 520;
@@ -222,11 +227,25 @@ export function contourChart(trials: readonly DashTrial[], px: SearchedParam, py
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" data-kind="contour" data-marks="${complete.length}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(`${py.name} vs ${px.name} (cells: best ${metric})`)}</text>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(`${py.name} vs ${px.name}: best ${metric} per cell, contours`)}</text>`,
   ];
   for (const [key, v] of cells) {
     const [i, j] = key.split(',').map(Number) as [number, number];
     out.push(`<rect x="${(L + (i * pw) / N).toFixed(1)}" y="${(T + ph - ((j + 1) * ph) / N).toFixed(1)}" width="${(pw / N + 0.5).toFixed(1)}" height="${(ph / N + 0.5).toFixed(1)}" fill="${valueColor(good(v))}"><title>${escapeXml(`best ${metric} here: ${formatNumber(v)}`)}</title></rect>`);
+  }
+  if (px.kind !== 'band' && py.kind !== 'band' && complete.length >= 4) {
+    const points: Array<{ x: number; y: number; v: number }> = [];
+    for (const t of complete) {
+      const a = val(t, px, sx);
+      const b = val(t, py, sy);
+      if (a !== null && b !== null && Number.isFinite(t.value)) points.push({ x: a, y: b, v: t.value! });
+    }
+    const grid = gridFromPoints(points, 24);
+    const map = (u: number, v: number): [number, number] => [L + u * pw, T + ph - v * ph];
+    for (const level of contourLevels(grid, 8)) {
+      const d = segmentsPath(isoSegments(grid, level), map);
+      if (d) out.push(`<path class="iso" data-level="${level}" d="${d}" fill="none" stroke="#1d2330" stroke-opacity="0.55" stroke-width="1"><title>${escapeXml(`${metric} = ${formatNumber(level)} (interpolated)`)}</title></path>`);
+    }
   }
   for (const t of complete.slice(-1500)) {
     const a = val(t, px, sx);
