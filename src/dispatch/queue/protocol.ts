@@ -157,7 +157,8 @@ export const workerMessageSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('answer'), study: z.string(), trial: z.number(), seq: z.number(), prune: z.boolean() }),
   /** kill: terminate the trial's thread now (timeout grace spent, or the worker was presumed lost). */
   z.object({ t: z.literal('stop'), study: z.string(), trial: z.number(), kill: z.boolean() }),
-  z.object({ t: z.literal('ack'), study: z.string(), trial: z.number() }),
+  /** The results (and hand-backs) of these trials are journalled: the worker may forget them. Sent in batches. */
+  z.object({ t: z.literal('ack'), study: z.string(), trials: z.array(z.number()) }),
 ]);
 export type WorkerMessage = z.infer<typeof workerMessageSchema>;
 

@@ -96,6 +96,9 @@ export class QueueExecutor implements TrialExecutor {
   private capacityWaiters: Array<() => void> = [];
   private readonly prefetch = new PrefetchPolicy();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Acks not sent yet, by worker id (see ack()). */
+  private readonly pendingAcks = new Map<string, number[]>();
+  private ackTimer: NodeJS.Timeout | null = null;
   private readerLoop: Promise<void> = Promise.resolve();
   private lastJobCheck = 0;
   /** Whether the inbox is being read (from the first trial on: after a resume's adoptions). */
@@ -403,7 +406,7 @@ export class QueueExecutor implements TrialExecutor {
           remote.reject(new TrialRequeued(message.reason));
           this.options.onNotice?.(`trial ${message.trial}: ${message.reason}; it will run again`);
         }
-        await this.send(message.worker.id, { t: 'ack', study: this.key, trial: message.trial });
+        this.ack(message.worker.id, message.trial);
         return;
       }
     }
@@ -443,7 +446,29 @@ export class QueueExecutor implements TrialExecutor {
       }
       // Else: a result delivered twice (sent again before its ack arrived); the first was applied.
     }
-    await this.send(message.worker.id, { t: 'ack', study: this.key, trial: message.trial });
+    this.ack(message.worker.id, message.trial);
+  }
+
+  /**
+   * Acks go out in batches, ACK_DELAY_MS after the first of a batch: a worker
+   * needs them only to forget a result it keeps for re-sending (it re-sends
+   * after 10 s without one, or after a reconnect), so there is no hurry, and
+   * one message per trial cost every worker a wake-up and a Redis round trip
+   * per trial, where dispatch is the bottleneck.
+   */
+  private ack(workerId: string, trial: number): void {
+    const trials = this.pendingAcks.get(workerId);
+    if (trials) trials.push(trial);
+    else this.pendingAcks.set(workerId, [trial]);
+    this.ackTimer ??= setTimeout(() => void this.flushAcks(), ACK_DELAY_MS);
+  }
+
+  private async flushAcks(): Promise<void> {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    const batches = [...this.pendingAcks];
+    this.pendingAcks.clear();
+    await Promise.all(batches.map(([id, trials]) => this.send(id, { t: 'ack', study: this.key, trials }).catch(() => {})));
   }
 
   private writeFiles(message: ResultMessage): void {
@@ -576,6 +601,7 @@ export class QueueExecutor implements TrialExecutor {
     for (const t of this.timers) clearInterval(t);
     for (const wake of this.capacityWaiters) wake();
     const cleanup = async (): Promise<void> => {
+      await this.flushAcks();
       await this.stalledChecker.close(true).catch(() => {});
       // Unlisted first, so that workers stop taking the study's jobs; then its queue and inbox.
       await this.cmd.multi().srem(keys.studies, this.key).del(keys.studyInfo(this.key)).exec();
@@ -601,6 +627,9 @@ export class QueueExecutor implements TrialExecutor {
     this.cmd.disconnect();
   }
 }
+
+/** How long an ack may wait to go out with others (see ack()). */
+const ACK_DELAY_MS = 100;
 
 /** How long close() tries to remove the study's keys from Redis. */
 const CLOSE_TIMEOUT_MS = 10_000;

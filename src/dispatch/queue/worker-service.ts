@@ -598,11 +598,10 @@ export class WorkerService {
   }
 
   private onMessage(message: WorkerMessage): void {
-    const key = `${message.study}/${message.trial}`;
     switch (message.t) {
       case 'answer': {
         this.silent.delete(message.study);
-        const run = this.running.get(key);
+        const run = this.running.get(`${message.study}/${message.trial}`);
         const answer = run?.answers.get(message.seq);
         if (run && answer) {
           run.answers.delete(message.seq);
@@ -611,7 +610,7 @@ export class WorkerService {
         return;
       }
       case 'stop': {
-        const run = this.running.get(key);
+        const run = this.running.get(`${message.study}/${message.trial}`);
         if (!run) return;
         if (message.kill) {
           run.killed = true;
@@ -620,7 +619,7 @@ export class WorkerService {
         return;
       }
       case 'ack':
-        this.outbox.delete(key);
+        for (const trial of message.trials) this.outbox.delete(`${message.study}/${trial}`);
         return;
     }
   }
