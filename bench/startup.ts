@@ -6,9 +6,9 @@
 // in interleaved rounds, so that a burst of load on a shared machine hits every
 // row alike; the median is printed. The yardstick of the same run is bare node
 // (`node -e ''`): what any command pays before hypersweep's first line, so
-// "above node" is the part that is ours. Where GNU time is installed
-// (/usr/bin/time) the CPU seconds (user + system) of each run are measured
-// too: on a loaded machine they vary far less than the wall clock. status and
+// "above node" is the part that is ours. The CPU seconds (user + system) of
+// each run are measured too (bash's `time`, to the millisecond; else GNU time,
+// to 10 ms): on a loaded machine they vary far less than the wall clock. status and
 // leaderboard read a synthetic 200-trial study in a temp folder. --compare adds
 // the same commands from another build of the CLI (e.g. an older commit's,
 // unpacked with git archive and compiled), measured in the same rounds.
@@ -45,8 +45,13 @@ interface Row {
   cpu: number[];
 }
 
+// The CPU seconds of a run: bash's `time` (getrusage of the child, to the
+// millisecond) where bash is installed, else GNU time (to 10 ms).
+const BASH = '/bin/bash';
 const GNU_TIME = '/usr/bin/time';
-const haveTime = spawnSync(GNU_TIME, ['-f', '%U', 'true']).status === 0;
+const haveBash = spawnSync(BASH, ['-c', 'true']).status === 0;
+const haveTime = haveBash || spawnSync(GNU_TIME, ['-f', '%U', 'true']).status === 0;
+const shellQuote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-bench-startup-'));
 try {
@@ -79,9 +84,11 @@ try {
   }
   const cpuFile = path.join(results, 'cpu.txt');
   const runOnce = (row: Row): void => {
-    const [file, args] = haveTime
-      ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, process.execPath, ...row.args]]
-      : [process.execPath, row.args];
+    const [file, args] = haveBash
+      ? [BASH, ['-c', `TIMEFORMAT='%3U %3S'; { time ${[process.execPath, ...row.args].map(shellQuote).join(' ')} >/dev/null 2>&1 ; } 2>${shellQuote(cpuFile)}`]]
+      : haveTime
+        ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, process.execPath, ...row.args]]
+        : [process.execPath, row.args];
     const t = nowS();
     const r = spawnSync(file, args, { encoding: 'utf8', cwd: root });
     row.times.push(nowS() - t);
@@ -121,7 +128,7 @@ try {
   );
   console.log('A loaded machine slows bare node as much as ours: when the load average is high, judge "above node" (what');
   console.log('hypersweep adds) and the CPU columns.');
-  if (!haveTime) console.log(`(no ${GNU_TIME}: apt-get install time for the CPU columns)`);
+  if (!haveTime) console.log(`(neither ${BASH} nor ${GNU_TIME}: no CPU columns)`);
 } finally {
   fs.rmSync(results, { recursive: true, force: true });
 }
