@@ -17,6 +17,8 @@ export type {
   LeaderboardOptions,
   LeaderboardRow,
   LoadStudyOptions,
+  ModuleObjective,
+  ObjectiveContext,
   ObjectiveFunction,
   ObjectiveOption,
   OptimizeOptions,

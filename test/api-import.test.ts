@@ -101,7 +101,18 @@ describe('the shipped types', () => {
     );
     fs.writeFileSync(
       path.join(dir, 'use.ts'),
-      `import { createStudy, leaderboard, HypersweepError, type Trial, type LeaderboardRow } from 'hypersweep';
+      `import { createStudy, leaderboard, HypersweepError, type Trial, type LeaderboardRow, type ModuleObjective } from 'hypersweep';
+// A module objective (run in the pool): its ctx suggests as a trial does.
+export const objective: ModuleObjective = async (params, ctx) => {
+  const rate: number = ctx.suggestFloat('rate', 1e-4, 1, { log: true });
+  const opt: 'sgd' | 'adam' = ctx.suggestCategorical('opt', ['sgd', 'adam'] as const);
+  ctx.report(1, rate + ctx.suggestInt('k', 1, 3));
+  if (ctx.shouldPrune() || ctx.signal.aborted) return rate;
+  // @ts-expect-error suggestInt returns a number
+  const bad: string = ctx.suggestInt('k', 1, 3);
+  void bad;
+  return { value: rate * (opt === 'sgd' ? 1 : 2) * Number(params.x ?? 1), metrics: { trial: ctx.trial, seed: ctx.seed } };
+};
 const study = await createStudy({ name: 's', space: { x: { type: 'float', low: 0, high: 1 } }, direction: 'maximize' });
 const trial: Trial = await study.ask();
 const lr: number = trial.suggestFloat('lr', 1e-4, 1, { log: true });

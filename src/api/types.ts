@@ -128,6 +128,31 @@ export interface Trial {
   shouldPrune(): boolean;
 }
 
+/**
+ * The second argument of a module objective (`export async function objective(params, ctx)` in the file a
+ * study's `objective: { module }` names, run in the worker pool by `hypersweep sweep` or study.optimize(path)).
+ * Its suggest methods are a Trial's, synchronous as they are: the controller draws from the study's sampler and
+ * journals the value; a re-run (`hypersweep repro`) replays the recorded one.
+ */
+export interface ObjectiveContext extends Pick<Trial, 'suggestFloat' | 'suggestInt' | 'suggestCategorical'> {
+  /** The trial's number. */
+  readonly trial: number;
+  /** The trial's own seed, derived from (study seed, trial number). */
+  readonly seed: number;
+  /** Reports an intermediate value (e.g. the metric after each epoch). */
+  report(step: number, value: number): void;
+  /** The pruner's answer to the latest report (or true when the sweep is stopping this trial). Synchronous. */
+  shouldPrune(): boolean;
+  /** Aborted when the sweep stops this trial (Ctrl-C, --trial-timeout). */
+  readonly signal: AbortSignal;
+}
+
+/** A module objective (exported as `objective`, or as the default export): the value, or { value, metrics }. */
+export type ModuleObjective = (
+  params: Readonly<Params>,
+  ctx: ObjectiveContext,
+) => number | { value: number; metrics?: Record<string, unknown> } | Promise<number | { value: number; metrics?: Record<string, unknown> }>;
+
 /** What study.tell() records: the objective value, or how the trial ended otherwise. */
 export type TellResult =
   | number

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import type { SuggestMethods } from '../api/suggest.js';
+import type { ObjectiveContext } from '../api/types.js';
 import type { DatasetSplits } from '../data/index.js';
 import type { DeviceName } from '../engine/addon-types.js';
 import { Errors } from '../errors.js';
@@ -21,28 +21,14 @@ import { hypersweepVersion } from '../version.js';
 import { objectiveReproInfo, type ReproInfo } from './repro-info.js';
 
 /**
- * The second argument of an objective (a module's `objective(params, ctx)`).
- * Its suggest methods are define-by-run as a library trial's are
- * (src/api/trial.ts), and synchronous as they are: in a pool thread each asks
- * the controller, which draws from the study's sampler and journals the value
- * (param_suggested; see src/dispatch/link.ts); a re-run (repro) replays the
- * recorded value.
+ * The second argument of an objective (a module's `objective(params, ctx)`;
+ * public as ObjectiveContext). Its suggest methods are define-by-run as a
+ * library trial's are (src/api/trial.ts), and synchronous as they are: in a
+ * pool thread each asks the controller, which draws from the study's sampler
+ * and journals the value (param_suggested; see src/dispatch/link.ts); a re-run
+ * (repro) replays the recorded value.
  */
-export interface TrialContext extends SuggestMethods {
-  readonly trial: number;
-  /** The trial's own seed, derived from (study seed, trial number). */
-  readonly seed: number;
-  /** Reports an intermediate value (e.g. the metric after each epoch). */
-  report(step: number, value: number): void;
-  /**
-   * Whether the trial should stop now: the pruner's answer to the latest
-   * report (or the sweep stopping). Synchronous: the answer to a report is
-   * there as soon as the report is.
-   */
-  shouldPrune(): boolean;
-  /** Aborted when the sweep stops this trial (Ctrl-C, --trial-timeout). */
-  readonly signal: AbortSignal;
-}
+export type TrialContext = ObjectiveContext;
 
 export interface ObjectiveOutcome {
   value: number;
