@@ -6,28 +6,6 @@ import { sha256Base64 } from './security.js';
 const IMPORT_MAP = JSON.stringify({ imports: { uplot: '/assets/vendor/uPlot.esm.js' } });
 export const IMPORT_MAP_HASH = sha256Base64(IMPORT_MAP);
 
-/**
- * The modules of the first view, fetched at once with the page: without this
- * the browser learns of each only when the one importing it has arrived (a
- * chain six modules deep). The SVG charts (svg-views.js) come after the first paint.
- */
-const FIRST_VIEW_MODULES = [
-  'dashboard/client/main.js',
-  'dashboard/client/dom.js',
-  'dashboard/client/study-page.js',
-  'dashboard/client/studies-page.js',
-  'dashboard/client/trial-page.js',
-  'dashboard/client/compare-page.js',
-  'dashboard/client/charts.js',
-  'dashboard/client/table.js',
-  'dashboard/client/markdown.js',
-  'dashboard/shared/fold.js',
-  'dashboard/shared/wire.js',
-  'report/svg-chart.js',
-  'report/scales.js',
-  'report/svg-plot.js',
-].map((m) => `/assets/js/${m}`);
-
 export function pageHtml(version: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -40,8 +18,6 @@ export function pageHtml(version: string): string {
 <link rel="stylesheet" href="/assets/dashboard.css">
 <script type="importmap">${IMPORT_MAP}</script>
 <script type="module" src="/assets/js/dashboard/client/boot.js"></script>
-<link rel="modulepreload" href="/assets/vendor/uPlot.esm.js">
-${FIRST_VIEW_MODULES.map((m) => `<link rel="modulepreload" href="${m}">`).join('\n')}
 </head>
 <body>
 <header class="top"><a href="#/" class="brand">hypersweep</a> <nav><a href="#/">studies</a> <a href="#/compare">compare</a></nav><span id="live" class="live" title="live updates">connecting…</span><span class="version">v${version}</span></header>
