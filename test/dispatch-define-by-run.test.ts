@@ -161,6 +161,34 @@ describe('study.optimize(modulePath, { workers: 2 }) with a module that suggests
   });
 });
 
+describe('an interrupted trial run again (resume)', () => {
+  it('keeps the values it was given: its retry asks again and gets them, nothing new journalled', async () => {
+    const { createStudy } = await loadApi();
+    const study = await createStudy({ name: 'again', results, seed: 4, sampler: 'random', direction: 'minimize', space: { x: { type: 'float', low: 0, high: 1 } } });
+    process.env['HS_DBR_STEP_MS'] = '150'; // read by the pool's threads when they start
+    const stopper = new AbortController();
+    try {
+      const first = await study.optimize(MODULE, { trials: 10, workers: 2, signal: stopper.signal, onTrial: () => stopper.abort() });
+      expect(first.reason).toBe('interrupted');
+    } finally {
+      delete process.env['HS_DBR_STEP_MS'];
+    }
+    const interrupted = study.trials.filter((t) => t.error === 'interrupted');
+    expect(interrupted.length).toBeGreaterThan(0);
+    expect(interrupted.every((t) => 'y' in t.params && 'act' in t.params && 'layers' in t.params)).toBe(true);
+    expect((await study.optimize(MODULE, { trials: 6, workers: 2 })).reason).toBe('budget');
+    await study.close();
+    const events = journalEvents(results, 'again');
+    const trials = foldJournal(events).trials;
+    for (const old of interrupted) {
+      const retry = trials.find((t) => t.retryOf === old.number)!;
+      expect(retry).toMatchObject({ state: 'complete', params: old.params, seed: old.seed });
+      expect(suggestedOf(events).filter((e) => e.trial === retry.number)).toEqual([]);
+      expect(retry.value).toBe(expectedValue(retry));
+    }
+  });
+});
+
 describe('where a trial cannot ask', () => {
   it('a pool trial run without a controller to answer (a remote worker) fails with E_SUGGEST_UNAVAILABLE', async () => {
     const spec = loadSpaceFile(SPACE);
