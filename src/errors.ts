@@ -346,6 +346,10 @@ export const Errors = {
       ...usage,
       hint: `valid engines: ${valid.join(', ')}`,
     }),
+  cudaEngineUnavailable: (reason: string) =>
+    new HypersweepError('E_CUDA_UNAVAILABLE', `--engine cuda was asked for but ${reason}`, {
+      hint: 'use --engine native (our kernels on the CPU), or --engine auto',
+    }),
   engineUnavailable: (engine: string, reason: string) =>
     new HypersweepError('E_ENGINE_UNAVAILABLE', `engine ${engine} cannot be used here: ${reason}`, {
       hint:

@@ -21,7 +21,7 @@ const resolvable = (name: string): boolean => {
 const tfjsNodeMissing = !resolvable('@tensorflow/tfjs-node') && !resolvable('@tensorflow/tfjs-node-gpu');
 
 describe('tfjs engine selection', () => {
-  it('parses the four requests and refuses others with the valid list', () => {
+  it('parses the five requests and refuses others with the valid list', () => {
     expect(parseEngineRequest('native')).toBe('native');
     let err: unknown;
     try {
@@ -29,7 +29,7 @@ describe('tfjs engine selection', () => {
     } catch (e) {
       err = e;
     }
-    expect((err as HypersweepError).oneLine()).toMatch(/unknown engine "webgl".*auto, tfjs-node-gpu, tfjs-node, native/);
+    expect((err as HypersweepError).oneLine()).toMatch(/unknown engine "webgl".*auto, cuda, tfjs-node-gpu, tfjs-node, native/);
     expect((err as HypersweepError).exitCode).toBe(2);
   });
 

@@ -84,6 +84,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMlpModel(env, exports);
   InitGemm(env, exports);
   InitTfjsKernels(env, exports);
+  InitCudaBackend(env, exports);
   return exports;
 }
 

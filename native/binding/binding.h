@@ -23,6 +23,7 @@ void InitDataset(Napi::Env env, Napi::Object exports);
 void InitMlpModel(Napi::Env env, Napi::Object exports);
 void InitGemm(Napi::Env env, Napi::Object exports);
 void InitTfjsKernels(Napi::Env env, Napi::Object exports);
+void InitCudaBackend(Napi::Env env, Napi::Object exports);
 
 // The Dataset object behind a JS value, or a TypeError naming `what`.
 struct DatasetHandle {

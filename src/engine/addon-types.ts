@@ -111,7 +111,7 @@ export interface NativeMlpConstructor {
   new (options: MlpModelOptions): NativeMlp;
 }
 
-export interface NativeAddon {
+export interface NativeAddon extends NativeCudaAddon {
   buildInfo(): BuildInfo;
   Dataset: NativeDatasetConstructor;
   MlpModel: NativeMlpConstructor;
@@ -180,4 +180,66 @@ export interface NativeAddon {
     x: Float32Array, indices: Int32Array, out: Float32Array, outer: number, dim: number, slice: number,
     threads: number,
   ): boolean;
+}
+
+// --- The cuda engine's device memory and ops (native/binding/cuda_backend.cc) ---
+// Only src/engine/cuda/ calls these. Buffers are integer handles into the
+// addon's table of device allocations (never raw pointers); the addon checks
+// every handle and every size against the op's geometry before a launch.
+
+export interface CudaMemoryInfo {
+  /** Bytes of the live buffers (as asked for). */
+  bytesInUse: number;
+  /** Bytes the caching allocator holds from the driver: live buffers and cached free blocks. */
+  bytesReserved: number;
+  /** Live buffers. */
+  buffers: number;
+}
+
+export interface CudaInfo {
+  /** Compiled with the CUDA kernels (nvcc), or their host emulation. */
+  compiled: boolean;
+  /** The kernels run on the host emulator (hypersweep_cuda_emu.node, tests only). */
+  emulated: boolean;
+  /** CUDA devices visible now (the emulator shows one). */
+  devices: number;
+  /** Name of device 0 ("NVIDIA H200", "host emulator"); null without one. */
+  deviceName: string | null;
+}
+
+/** One CUDA device's stream, allocator and buffer table. */
+export interface NativeCudaContext {
+  /** A device buffer of `bytes` bytes (uninitialised); returns its handle. */
+  alloc(bytes: number): number;
+  /** Gives the buffer back to the caching allocator. */
+  free(buffer: number): void;
+  /** Copies host values into the whole buffer (the sizes must match). */
+  upload(buffer: number, values: Float32Array | Int32Array | Uint8Array): void;
+  /** Copies the whole buffer into `out` (the sizes must match); waits for the stream. */
+  download(buffer: number, out: Float32Array | Int32Array | Uint8Array): void;
+  /** Sets every byte of the buffer to `byte`. */
+  memset(buffer: number, byte: number): void;
+  /**
+   * Launches op `op` (an index into cudaOps()) on the context's stream:
+   * `buffers` are handles (outputs first, -1 for an absent optional one),
+   * `ints` and `floats` its parameters, in the order native/binding/cuda_backend.cc documents per op.
+   */
+  run(op: number, buffers: Int32Array, ints: Int32Array, floats: Float64Array): void;
+  memory(): CudaMemoryInfo;
+  /** Waits until every launched op has finished. */
+  synchronize(): void;
+  /** Frees every buffer and the stream; the context is unusable afterwards. */
+  dispose(): void;
+}
+
+export interface NativeCudaContextConstructor {
+  new (device: number): NativeCudaContext;
+}
+
+/** The cuda engine's part of the addon (every build exports it; CudaContext throws without CUDA). */
+export interface NativeCudaAddon {
+  cudaInfo(): CudaInfo;
+  /** Names of the device ops, in the index order `run` takes. */
+  cudaOps(): string[];
+  CudaContext: NativeCudaContextConstructor;
 }

@@ -11,7 +11,7 @@ import { DEFAULT_TIMINGS, type QueueTimings } from '../../dispatch/queue/protoco
 import { parseQueueUrl, type QueueAddress } from '../../dispatch/queue/address.js';
 import { reserveLibuvThreads } from '../../dispatch/run-study.js';
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
-import { ENGINE_REQUESTS, parseEngineRequest, type EngineRequest } from '../../engine/engine-request.js';
+import { ENGINE_REQUESTS, checkEngineRequest, parseEngineRequest, type EngineRequest } from '../../engine/engine-request.js';
 import { MAX_THREADS } from '../../engine/native.js';
 import { Errors } from '../../errors.js';
 import { createPruner, defaultPrunerSpec } from '../../pruners/create.js';
@@ -206,7 +206,7 @@ function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
   reserveLibuvThreads(plan.workers);
   return {
     device,
-    engine: parseEngineRequest(opts.engine),
+    engine: checkEngineRequest(parseEngineRequest(opts.engine)),
     workers: plan.workers,
     threadsPerTrial: plan.threadsPerTrial,
     pruner: opts.pruner === undefined ? undefined : prunerFromOption(opts.pruner, spec.pruner),

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { parseEngineRequest } from '../../engine/engine-request.js';
+import { checkEngineRequest, parseEngineRequest } from '../../engine/engine-request.js';
 import { startTfjsEngine } from '../../engine/tfjs-engine.js';
 import { Errors } from '../../errors.js';
 import { parseAssignment } from '../../trials/mlp/params.js';
@@ -69,7 +69,7 @@ export function cnnParamsFromOptions(model: CnnModelName, opts: { set?: string[]
 export async function cnnTrialCommand(model: CnnModelName, opts: CnnTrialOptions): Promise<number> {
   // Every argument checked before anything heavy loads.
   const params = cnnParamsFromOptions(model, opts);
-  const engine = parseEngineRequest(opts.engine);
+  const engine = checkEngineRequest(parseEngineRequest(opts.engine));
   const threads = parseThreads(opts.threads);
   const subset = opts.subset === undefined ? null : parseIntOption('--subset', opts.subset, 1, 1_000_000_000);
   let valFraction: number | undefined;

@@ -11,7 +11,7 @@ import { reserveLibuvThreads } from '../../dispatch/run-study.js';
 import { DEFAULT_TIMINGS } from '../../dispatch/queue/protocol.js';
 import { parseQueueUrl } from '../../dispatch/queue/address.js';
 import { parseDeviceRequest, resolveDevice } from '../../engine/device.js';
-import { ENGINE_REQUESTS, parseEngineRequest } from '../../engine/engine-request.js';
+import { ENGINE_REQUESTS, checkEngineRequest, parseEngineRequest } from '../../engine/engine-request.js';
 import { addonAvailable, buildInfo, MAX_THREADS } from '../../engine/native.js';
 import { Errors } from '../../errors.js';
 import { hypersweepVersion } from '../../trials/record.js';
@@ -54,7 +54,7 @@ async function workerCommand(opts: WorkerOptions): Promise<number> {
   if (url === undefined) throw Errors.invalidOption('--queue', '(missing)', 'the Redis URL of the sweeps to serve, e.g. --queue redis://HOST:6379 (or set HYPERSWEEP_QUEUE)');
   const address = parseQueueUrl(url);
   const device = resolveDevice(parseDeviceRequest(opts.device));
-  const engine = parseEngineRequest(opts.engine);
+  const engine = checkEngineRequest(parseEngineRequest(opts.engine));
   // Defaults as a local sweep of a model on this machine's cores. A worker may also serve module
   // objectives that barely use a core (many slots of them), so more slots than cores are allowed
   // when asked for, with a warning instead of the local sweep's refusal.
