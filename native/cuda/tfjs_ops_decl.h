@@ -1,7 +1,8 @@
 // The declarations of native/cuda/tfjs_ops.h (read its comment first), meant
 // to be included INSIDE `namespace <ns>::tfjs { ... }`: by tfjs_ops.h for
 // HS_CUDA_NS, and by tfjs_kernels.cuh for the namespace it defines them in.
-// No include guard on purpose; no #include here (tfjs_types.h comes first).
+// No include guard on purpose (so no default arguments either: a TU may see
+// the declarations twice in one namespace); no #include here (tfjs_types.h first).
 
 using Stream = void*;  // a cudaStream_t in the real build (cast inside the .cu); ignored by the emulator
 
@@ -46,7 +47,7 @@ void cast(Stream s, const void* in, DType from, void* out, DType to, int64_t n);
 
 // y[i] = op(x[i]); alpha, beta: the op's attributes (LeakyRelu/Elu alpha, Step
 // alpha, ClipByValue [alpha, beta]).
-void unary(Stream s, UnaryOp op, const float* x, float* y, int64_t n, float alpha = 0.0f, float beta = 0.0f);
+void unary(Stream s, UnaryOp op, const float* x, float* y, int64_t n, float alpha, float beta);
 
 // out = a op b with broadcasting (bc = make_broadcast(shape of a, shape of b)).
 void binary(Stream s, BinaryOp op, const float* a, const float* b, float* out, const Broadcast& bc);
