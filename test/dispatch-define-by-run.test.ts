@@ -73,6 +73,7 @@ describe('a module objective that suggests its params, run by the CLI sweep with
       for (const e of mine) expect(events.indexOf(e)).toBeLessThan(finished);
       expect(t.value).toBe(expectedValue(t));
       expect(t.metrics['act_code']).toBe(['a', 'b', 'c'].indexOf(t.params.act as string));
+      expect(t.metrics['n_params']).toBe(1); // called with x only
     }
     // The distribution travels with the value.
     expect(suggestedOf(events).find((e) => e.name === 'layers')!.distribution).toMatchObject({ type: 'int', low: 1, high: 4 });
@@ -123,7 +124,8 @@ describe('a module objective that suggests its params, run by the CLI sweep with
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const report = lastJsonLine(r.stdout) as { match: boolean; check: string; bit_identical: boolean; comparisons: unknown[] };
       expect(report).toMatchObject({ match: true, check: 'bit-identical', bit_identical: true });
-      expect(report.comparisons.length).toBe(5); // 3 intermediate values, the value, metrics.act_code
+      // 3 intermediate values, the value, metrics.act_code and metrics.n_params (called with x only, as when it ran).
+      expect(report.comparisons.length).toBe(6);
     }
   });
 
@@ -162,7 +164,7 @@ describe('study.optimize(modulePath, { workers: 2 }) with a module that suggests
 });
 
 describe('an interrupted trial run again (resume)', () => {
-  it('keeps the values it was given: its retry asks again and gets them, nothing new journalled', async () => {
+  it('keeps the values it was given: its retry asks again and gets them, nothing new journalled, same params argument', async () => {
     const { createStudy } = await loadApi();
     const study = await createStudy({ name: 'again', results, seed: 4, sampler: 'random', direction: 'minimize', space: { x: { type: 'float', low: 0, high: 1 } } });
     process.env['HS_DBR_STEP_MS'] = '150'; // read by the pool's threads when they start
@@ -185,6 +187,8 @@ describe('an interrupted trial run again (resume)', () => {
       expect(retry).toMatchObject({ state: 'complete', params: old.params, seed: old.seed });
       expect(suggestedOf(events).filter((e) => e.trial === retry.number)).toEqual([]);
       expect(retry.value).toBe(expectedValue(retry));
+      // Called with the space's params only, as on its first run (its recorded params hold its suggestions too).
+      expect(retry.metrics['n_params']).toBe(1);
     }
   });
 });

@@ -6,7 +6,7 @@
 import { threadId, workerData } from 'node:worker_threads';
 
 import { suggestMethods } from '../api/suggest.js';
-import { buildObjective, TrialFailure, TrialStopped, type Objective } from '../trials/objective.js';
+import { buildObjective, objectiveParams, TrialFailure, TrialStopped, type Objective } from '../trials/objective.js';
 import { WorkerLink } from './link.js';
 import { errorInfo, jsonMetrics, type PoolData, type PrepareResult, type TrialOutcome, type TrialResult, type TrialTask, type WorkerTask } from './protocol.js';
 
@@ -36,7 +36,7 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
   let outcome: TrialOutcome;
   try {
     const fn = await getObjective();
-    const returned = await fn(task.params, {
+    const returned = await fn(objectiveParams(data.spec.params, task.params), {
       trial: task.trial,
       seed: task.seed,
       report: (step, value) => link.report(step, value),

@@ -30,6 +30,19 @@ import { objectiveReproInfo, type ReproInfo } from './repro-info.js';
  */
 export type TrialContext = ObjectiveContext;
 
+/**
+ * The params an objective is called with: those its study's space declares.
+ * What a trial suggested itself (define-by-run) is left out: it comes back
+ * through ctx.suggest*. So the objective sees the same params on its first
+ * run, on a retry (whose recorded params hold its suggestions too) and on a
+ * re-run (repro).
+ */
+export function objectiveParams(space: Readonly<Record<string, unknown>>, params: Readonly<Params>): Params {
+  const out: Params = {};
+  for (const [name, value] of Object.entries(params)) if (Object.hasOwn(space, name)) out[name] = value;
+  return out;
+}
+
 export interface ObjectiveOutcome {
   value: number;
   metrics?: Record<string, unknown>;

@@ -28,7 +28,7 @@ import { Study } from '../study/study.js';
 import { evaluateTestFunction } from './functions.js';
 import { resolveMlpParams, type MlpParams } from './mlp/params.js';
 import { trainMlp, type MlpTrialResult } from './mlp/run.js';
-import type { TrialContext } from './objective.js';
+import { objectiveParams, type TrialContext } from './objective.js';
 import { replaySuggestions } from '../api/suggest.js';
 import { hypersweepVersion, provenance } from './record.js';
 import { hasTrialWeights, loadTrialWeights } from './weights.js';
@@ -406,7 +406,7 @@ async function reproduceObjective(
   let metrics: Record<string, unknown> = {};
   let error: string | null = null;
   try {
-    const out = await run(presentParams(trial.params), ctx);
+    const out = await run(presentParams(objectiveParams(spec.params, trial.params)), ctx);
     const v = typeof out === 'number' ? out : (out as { value?: unknown } | null)?.value;
     value = typeof v === 'number' && Number.isFinite(v) ? v : null;
     const m = typeof out === 'object' && out !== null ? (out as { metrics?: unknown }).metrics : undefined;
