@@ -4,7 +4,8 @@
 // page loads) first, then asks for every module of the first view at once
 // (modulepreload: without it the browser learns of each module only when the
 // one importing it has arrived, a chain six deep), then runs the page. The SVG
-// charts' code (svg-views.js) comes after the first paint.
+// charts' code (svg-views.js) and the notes' (markdown.js) come after the first
+// paint; the other pages' code when they are opened (main.ts).
 declare global {
   interface Window {
     /** The snapshot fetch started here: the study's name and the response's JSON. */
@@ -27,12 +28,12 @@ if (m) {
 }
 const FIRST_VIEW_MODULES = [
   '/assets/vendor/uPlot.esm.js',
-  ...['main', 'dom', 'study-page', 'studies-page', 'trial-page', 'compare-page', 'charts', 'table', 'markdown'].map((m) => `/assets/js/dashboard/client/${m}.js`),
+  ...['main', 'dom', 'study-page', 'charts', 'table'].map((m) => `/assets/js/dashboard/client/${m}.js`),
   '/assets/js/dashboard/shared/fold.js',
   '/assets/js/dashboard/shared/wire.js',
   ...['svg-chart', 'scales', 'svg-plot'].map((m) => `/assets/js/report/${m}.js`),
 ];
-for (const href of FIRST_VIEW_MODULES) {
+for (const href of m ? FIRST_VIEW_MODULES : []) {
   const link = document.createElement('link');
   link.rel = 'modulepreload';
   link.href = href;

@@ -3,11 +3,7 @@
 // The dashboard page's entry: a hash router over four views, and the tab's one
 // live stream (an EventSource: the browser reconnects by itself and sends the
 // last event id, so the server resumes from that journal offset).
-import { comparePage } from './compare-page.js';
 import { clear, h } from './dom.js';
-import { studiesPage } from './studies-page.js';
-import { studyPage } from './study-page.js';
-import { trialPage } from './trial-page.js';
 
 export interface View {
   /** Ends the view: its stream closed, its timers stopped. */
@@ -51,8 +47,14 @@ export function showProblems(lines: readonly string[]): void {
   clear(box, h('strong', {}, `The dashboard could not read ${lines.length} line(s); everything else is shown:`), h('ul', {}, ...lines.slice(0, 8).map((l) => h('li', {}, l))));
 }
 
-function route(): void {
+/** Route changes so far: a view whose code arrives after the next change is not shown. */
+let routes = 0;
+
+// Each view's code is loaded when it is opened (boot.ts preloads the study page's): a page loads only what it shows.
+async function route(): Promise<void> {
+  const seq = ++routes;
   current?.close();
+  current = null;
   closeStream();
   showProblems([]);
   const app = document.getElementById('app')!;
@@ -62,14 +64,26 @@ function route(): void {
   const parts = pathPart!.split('/').filter(Boolean);
   const params = new URLSearchParams(query);
   try {
-    if (parts[0] === 'study' && parts[1] && parts[2] === 'trial' && parts[3]) current = trialPage(app, parts[1], Number(parts[3]));
-    else if (parts[0] === 'study' && parts[1]) current = studyPage(app, parts[1]);
-    else if (parts[0] === 'compare') current = comparePage(app, (params.get('studies') ?? '').split(',').filter(Boolean));
-    else current = studiesPage(app);
+    let open: () => View;
+    if (parts[0] === 'study' && parts[1] && parts[2] === 'trial' && parts[3]) {
+      const { trialPage } = await import('./trial-page.js');
+      open = () => trialPage(app, parts[1]!, Number(parts[3]));
+    } else if (parts[0] === 'study' && parts[1]) {
+      const { studyPage } = await import('./study-page.js');
+      open = () => studyPage(app, parts[1]!);
+    } else if (parts[0] === 'compare') {
+      const { comparePage } = await import('./compare-page.js');
+      open = () => comparePage(app, (params.get('studies') ?? '').split(',').filter(Boolean));
+    } else {
+      const { studiesPage } = await import('./studies-page.js');
+      open = () => studiesPage(app);
+    }
+    if (seq !== routes) return;
+    current = open();
   } catch (err) {
-    app.append(h('p', { class: 'msg err' }, String((err as Error).message)));
+    if (seq === routes) app.append(h('p', { class: 'msg err' }, String((err as Error).message)));
   }
 }
 
-window.addEventListener('hashchange', route);
-route();
+window.addEventListener('hashchange', () => void route());
+void route();

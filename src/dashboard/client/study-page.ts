@@ -12,7 +12,6 @@ import type { WireSnapshot } from '../shared/wire.js';
 import { curvesData, curvesOptions, edfData, edfOptions, historyData, historyOptions, LiveUPlot, wantsLog } from './charts.js';
 import { clear, getJson, h, num, sendJson } from './dom.js';
 import { openStream, showProblems, type View } from './main.js';
-import { notesBox } from './markdown.js';
 import type { Brushes, SearchedParam } from './svg-views.js';
 import { TrialsTable } from './table.js';
 
@@ -63,6 +62,7 @@ export function studyPage(app: HTMLElement, name: string): View {
   const contourHost = h('div', { class: 'chart-host', 'data-chart': 'contour' });
   const contourBar = h('div', { class: 'toolbar' });
   const log = h('ul', { class: 'actions-log' });
+  const notesHost = h('div');
   const history = new LiveUPlot(historyHost);
   const curves = new LiveUPlot(curvesHost);
   const edf = new LiveUPlot(edfHost);
@@ -109,7 +109,7 @@ export function studyPage(app: HTMLElement, name: string): View {
       card('Slices', slicesHost, true, 'slices'),
       card('Contour', h('div', {}, contourBar, contourHost), false, 'contour'),
       card('Actions from the dashboard', log, false, 'actions'),
-      card('Notes', notesBox(`${base}/notes`, 'Study notes (Markdown, saved beside the journal)'), true, 'notes'),
+      card('Notes', notesHost, true, 'notes'),
       card('Trials', h('div', {}, tableMsg, table.root), true, 'trials'),
     ),
   );
@@ -309,6 +309,9 @@ export function studyPage(app: HTMLElement, name: string): View {
               schedule(true);
             })
             .catch((err: Error) => app.append(h('p', { class: 'msg err' }, `Could not load the charts: ${err.message}`)));
+          import('./markdown.js')
+            .then((m) => !closed && notesHost.replaceChildren(m.notesBox(`${base}/notes`, 'Study notes (Markdown, saved beside the journal)')))
+            .catch((err: Error) => notesHost.replaceChildren(h('p', { class: 'msg err' }, `Could not load the notes: ${err.message}`)));
         }, 0),
       );
       let at = snapshot.offset;
