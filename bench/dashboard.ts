@@ -8,7 +8,8 @@
 //                           first frame with the history chart and the table
 //                           drawn (the page records Date.now() in the frame
 //                           after it drew; same clock as this process), median
-//                           of --loads fresh pages; target ≤ 1.5 s
+//                           of --loads fresh pages; target ≤ 1.5 s. Its phases
+//                           from the page's performance marks (after navigation)
 //   yardstick               the same journal read and folded in this process
 //                           (readJournal + foldJournal, what `hypersweep status`
 //                           does), best of 3: the floor of any reader of it
@@ -97,6 +98,7 @@ type Paint = { trials: number; lastTrial: number; at: number };
 try {
   // First meaningful paint, on fresh pages.
   const paints: number[] = [];
+  const phases: Array<{ received: number; snapshot: number; folded: number; rendered: number }> = [];
   let snapshotMiB = 0;
   for (let i = 0; i < loads; i++) {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -108,6 +110,15 @@ try {
     await page.waitForFunction(() => (window.__hsPaints?.length ?? 0) > 0, undefined, { timeout: 60_000 });
     const first = (await page.evaluate(() => window.__hsPaints![0]!)) as Paint;
     paints.push((first.at - start) / 1000);
+    // Where the time went (the page's own marks, ms after its navigation started): snapshot in hand, decoded, drawn.
+    phases.push(
+      // (No named functions inside: tsx would wrap them in a helper the page does not have.)
+      await page.evaluate(() => {
+        const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]));
+        const snapshotEnd = performance.getEntriesByType('resource').find((r) => /\/api\/study\/[^/]+$/.test(r.name)) as PerformanceResourceTiming | undefined;
+        return { received: snapshotEnd?.responseEnd ?? NaN, snapshot: marks['hs-snapshot'] ?? NaN, folded: marks['hs-folded'] ?? NaN, rendered: marks['hs-rendered'] ?? NaN };
+      }),
+    );
     if (i < loads - 1) await page.close();
   }
   const fmpS = median(paints);
@@ -155,6 +166,13 @@ try {
         ['yardstick: read + fold the journal in-process (best of 3)', readS, 's', 1, '—'],
         ['dashboard process start → URL printed (journal loaded)', serverReadyS, 's', serverReadyS / readS, '—'],
         [`first meaningful paint (median of ${loads}: ${paints.map((p) => p.toFixed(2)).join(', ')})`, fmpS, 's', fmpS / readS, `≤ 1.5 s ${verdict(fmpS <= 1.5)}`],
+        ...(['received', 'snapshot', 'folded', 'rendered'] as const).map((k): [string, number, string, null, string] => [
+          `  first paint phase: ${{ received: 'snapshot received', snapshot: 'snapshot parsed, page code run', folded: 'snapshot decoded (fold)', rendered: 'first view drawn (before its frame)' }[k]}, median`,
+          median(phases.map((p) => p[k] / 1000)),
+          's',
+          null,
+          '—',
+        ]),
         ['server RSS after start', memAfterStart.rssMiB, 'MiB', null, '—'],
         ['server RSS after the page loads', memAfterLoad.rssMiB, 'MiB', null, '—'],
         [`server RSS after ${seconds} s of appends (peak ${memAfterLive.hwmMiB.toFixed(0)} MiB)`, memAfterLive.rssMiB, 'MiB', null, '—'],
