@@ -43,11 +43,36 @@ export class LiveUPlot {
   }
 }
 
+/**
+ * Points as small squares, filled in one path: tens of thousands of them draw
+ * several times faster than uPlot's default circles (an arc each, filled and
+ * stroked), which made most of a big study's first frame.
+ */
+const squares =
+  (size: number): uPlot.Series.Points.PathBuilder =>
+  (u, seriesIdx, idx0, idx1) => {
+    const fill = new Path2D();
+    const xs = u.data[0];
+    const ys = u.data[seriesIdx]!;
+    const side = size * devicePixelRatio * 0.8;
+    const half = side / 2;
+    const { left, top, width, height } = u.bbox;
+    for (let i = idx0; i <= idx1; i++) {
+      const y = ys[i];
+      if (y === null || y === undefined) continue;
+      const px = u.valToPos(xs[i]!, 'x', true);
+      const py = u.valToPos(y, 'y', true);
+      if (px < left - half || px > left + width + half || py < top - half || py > top + height + half) continue;
+      fill.rect(px - half, py - half, side, side);
+    }
+    return { fill };
+  };
+
 const dots = (fill: string, size = 5): Partial<uPlot.Series> => ({
   stroke: fill,
   fill,
   paths: () => null,
-  points: { show: true, size, fill, stroke: fill },
+  points: { show: true, size, fill, stroke: fill, width: 0, paths: squares(size) },
 });
 
 /** y on a log axis when every value is positive and they span more than two decades. */
