@@ -223,7 +223,7 @@ HS_UNROLL
 
 // C = epilogue(partial[0] + partial[1] + ... + partial[splits - 1]), added in
 // that order. Grid: ceil(M N / 256); block: 256.
-static __global__ void splitk_reduce_kernel(GemmArgs g, int splits) {
+[[maybe_unused]] static __global__ void splitk_reduce_kernel(GemmArgs g, int splits) {
   const long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
   const long long mn = static_cast<long long>(g.M) * g.N;
   if (i >= mn) return;
@@ -261,7 +261,7 @@ __device__ __forceinline__ float row_xent(const float* z, int classes, int y, fl
 
 // out[r][f] = x[perm[start + r]][f] for the `rows` minibatch rows.
 // Grid: ceil(rows * features / 256); block: 256.
-static __global__ void gather_rows_kernel(const float* x, int features, const int64_t* perm, int64_t start, int rows,
+[[maybe_unused]] static __global__ void gather_rows_kernel(const float* x, int features, const int64_t* perm, int64_t start, int rows,
                                    float* out) {
   const long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= static_cast<long long>(rows) * features) return;
@@ -274,7 +274,7 @@ static __global__ void gather_rows_kernel(const float* x, int features, const in
 // the gradient of the mean loss; the mean loss itself is reduced in a fixed
 // order and checked for NaN/Inf. Labels are y[perm[start + r]].
 // Grid: 1; block: kReduceThreads.
-static __global__ void __launch_bounds__(kReduceThreads)
+[[maybe_unused]] static __global__ void __launch_bounds__(kReduceThreads)
     softmax_xent_kernel(const float* z, int rows, int classes, const uint8_t* labels, const int64_t* perm,
                         int64_t start, float inv_rows, float* dz, StepStatus* status, long long step) {
   __shared__ double part[kReduceThreads];
@@ -311,7 +311,7 @@ static __global__ void __launch_bounds__(kReduceThreads)
 }
 
 // out[c] = sum over r of d[r][c], rows in order. Grid: ceil(cols / 128); block: 128.
-static __global__ void colsum_kernel(const float* d, int rows, int cols, float* out) {
+[[maybe_unused]] static __global__ void colsum_kernel(const float* d, int rows, int cols, float* out) {
   const int c = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
   if (c >= cols) return;
   float s = 0.0f;
@@ -322,7 +322,7 @@ static __global__ void colsum_kernel(const float* d, int rows, int cols, float* 
 // params[i] -= alpha * (grad[i] + 2 lambda params[i]) for the weights (the first
 // n_weights entries), params[i] -= alpha * grad[i] for the biases after them.
 // Skipped entirely once the epoch has failed.
-static __global__ void sgd_update_kernel(float* params, const float* grads, long long n_weights, long long n_total,
+[[maybe_unused]] static __global__ void sgd_update_kernel(float* params, const float* grads, long long n_weights, long long n_total,
                                   float alpha, float two_lambda, const StepStatus* status) {
   if (status->failed) return;
   const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
@@ -334,7 +334,7 @@ static __global__ void sgd_update_kernel(float* params, const float* grads, long
 
 // Per-row cross-entropy and correctness (argmax, first maximum wins) of a chunk
 // of evaluation rows. Grid: ceil(rows / 256); block: 256.
-static __global__ void eval_rows_kernel(const float* z, int rows, int classes, const uint8_t* labels, float* row_loss,
+[[maybe_unused]] static __global__ void eval_rows_kernel(const float* z, int rows, int classes, const uint8_t* labels, float* row_loss,
                                  int* row_correct) {
   const int r = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
   if (r >= rows) return;
@@ -350,7 +350,7 @@ static __global__ void eval_rows_kernel(const float* z, int rows, int classes, c
 
 // out[0] = sum of row_loss, out[1] = sum of row_correct, in a fixed order.
 // Grid: 1; block: kReduceThreads.
-static __global__ void __launch_bounds__(kReduceThreads)
+[[maybe_unused]] static __global__ void __launch_bounds__(kReduceThreads)
     eval_reduce_kernel(const float* row_loss, const int* row_correct, long long rows, double* out) {
   __shared__ double loss_part[kReduceThreads];
   __shared__ double correct_part[kReduceThreads];

@@ -126,7 +126,7 @@ __device__ __forceinline__ float unary_value(UnaryOp op, float x, float alpha, f
     case UnaryOp::LeakyRelu:
       return x < 0.0f ? alpha * x : x;
     case UnaryOp::Elu:
-      return x >= 0.0f ? x : expf(x) - 1.0f;
+      return x >= 0.0f ? x : expm1f(x);  // tfjs: Math.exp(x) - 1 in double
     case UnaryOp::Step:
       return is_nan(x) ? x : (x > 0.0f ? 1.0f : alpha);
     case UnaryOp::ClipByValue:
@@ -144,7 +144,7 @@ __device__ __forceinline__ float unary_value(UnaryOp op, float x, float alpha, f
       const float threshold = logf(1.1920928955078125e-7f) + 2.0f;
       if (x > -threshold) return x;
       if (x < threshold) return expf(x);
-      return logf(1.0f + expf(x));
+      return log1pf(expf(x));  // tfjs: Math.log(1 + exp(x)) in double
     }
   }
   return x;
@@ -287,6 +287,33 @@ __global__ void k_select(const uint8_t* cond, const float* a, const float* b, fl
   }
 }
 
+// The same iteration with adjacent axes merged where every operand walks them
+// as one (contiguous in both, or broadcast in both): a bias over channels,
+// [N, H, W, C] + [C], becomes [N*H*W, C] + [1 -> stride 0, C]: fewer
+// divisions per element. Same elements, same values: only the index arithmetic changes.
+inline Broadcast coalesced(const Broadcast& bc) {
+  if (bc.all_same || bc.rank <= 1) return bc;
+  Broadcast c = bc;
+  int r = 0;  // axes of c kept so far; c axis r - 1 is the one being extended
+  for (int axis = 0; axis < bc.rank; ++axis) {
+    bool merge = r > 0;
+    for (int k = 0; k < bc.operands && merge; ++k) {
+      const int64_t outer = c.strides[k][r - 1], inner = bc.strides[k][axis];
+      merge = (outer == 0 && inner == 0) || (inner != 0 && outer == inner * bc.shape[axis]);
+    }
+    if (merge) {
+      c.shape[r - 1] *= bc.shape[axis];
+      for (int k = 0; k < bc.operands; ++k) c.strides[k][r - 1] = bc.strides[k][axis];
+    } else {
+      c.shape[r] = bc.shape[axis];
+      for (int k = 0; k < bc.operands; ++k) c.strides[k][r] = bc.strides[k][axis];
+      ++r;
+    }
+  }
+  c.rank = r;
+  return c;
+}
+
 inline void check_broadcast(const char* fn, const Broadcast& bc, int operands) {
   if (bc.operands != operands)
     bad_arg(fn, "the broadcast has " + std::to_string(bc.operands) + " operands, expected " +
@@ -305,7 +332,7 @@ void binary(Stream s, BinaryOp op, const float* a, const float* b, float* out, c
   if (static_cast<int>(op) < 0 || static_cast<int>(op) > static_cast<int>(BinaryOp::SquaredDifference))
     bad_arg("binary", "unknown op");
   if (bc.size == 0) return;
-  launch(k_binary, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, bc);
+  launch(k_binary, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, coalesced(bc));
 }
 void binary_i32(Stream s, BinaryOp op, const int32_t* a, const int32_t* b, int32_t* out, const Broadcast& bc) {
   check_broadcast("binary_i32", bc, 2);
@@ -313,27 +340,27 @@ void binary_i32(Stream s, BinaryOp op, const int32_t* a, const int32_t* b, int32
       op != BinaryOp::Minimum)
     bad_arg("binary_i32", "only Add, Sub, Mul, Maximum, Minimum on int32");
   if (bc.size == 0) return;
-  launch(k_binary_i32, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, bc);
+  launch(k_binary_i32, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, coalesced(bc));
 }
 void compare(Stream s, CompareOp op, const float* a, const float* b, uint8_t* out, const Broadcast& bc) {
   check_broadcast("compare", bc, 2);
   if (static_cast<int>(op) < 0 || static_cast<int>(op) > static_cast<int>(CompareOp::LessEqual))
     bad_arg("compare", "unknown op");
   if (bc.size == 0) return;
-  launch(k_compare<float>, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, bc);
+  launch(k_compare<float>, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, coalesced(bc));
 }
 void compare_i32(Stream s, CompareOp op, const int32_t* a, const int32_t* b, uint8_t* out, const Broadcast& bc) {
   check_broadcast("compare_i32", bc, 2);
   if (static_cast<int>(op) < 0 || static_cast<int>(op) > static_cast<int>(CompareOp::LessEqual))
     bad_arg("compare_i32", "unknown op");
   if (bc.size == 0) return;
-  launch(k_compare<int32_t>, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, bc);
+  launch(k_compare<int32_t>, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, coalesced(bc));
 }
 void logical(Stream s, LogicalOp op, const uint8_t* a, const uint8_t* b, uint8_t* out, const Broadcast& bc) {
   check_broadcast("logical", bc, 2);
   if (op != LogicalOp::And && op != LogicalOp::Or) bad_arg("logical", "unknown op");
   if (bc.size == 0) return;
-  launch(k_logical, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, bc);
+  launch(k_logical, grid_for(bc.size), dim3(kThreads), native_stream(s), op, a, b, out, coalesced(bc));
 }
 void logical_not(Stream s, const uint8_t* x, uint8_t* y, int64_t n) {
   check_nonneg("logical_not", "n", n);
@@ -343,7 +370,7 @@ void logical_not(Stream s, const uint8_t* x, uint8_t* y, int64_t n) {
 void select(Stream s, const uint8_t* cond, const float* a, const float* b, float* out, const Broadcast& bc) {
   check_broadcast("select", bc, 3);
   if (bc.size == 0) return;
-  launch(k_select, grid_for(bc.size), dim3(kThreads), native_stream(s), cond, a, b, out, bc);
+  launch(k_select, grid_for(bc.size), dim3(kThreads), native_stream(s), cond, a, b, out, coalesced(bc));
 }
 
 // ---------------------------------------------------------------------------
