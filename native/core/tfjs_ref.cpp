@@ -164,6 +164,7 @@ void reduce(ReduceOp op, const float* x, float* y, int64_t outer, int64_t reduce
       for (int64_t r = 0; r < reduce; ++r) {
         const float v = base[r * inner];
         if (op == ReduceOp::Prod) acc *= v;
+        else if (op == ReduceOp::Mean) acc += v / static_cast<float>(reduce);  // tfjs: div, then sum
         else acc += v;
         if (op == ReduceOp::Max && (v > best || std::isnan(v)) && !std::isnan(best)) best = v;
         if (op == ReduceOp::Min && (v < best || std::isnan(v)) && !std::isnan(best)) best = v;
@@ -172,7 +173,7 @@ void reduce(ReduceOp op, const float* x, float* y, int64_t outer, int64_t reduce
       float out = 0;
       switch (op) {
         case ReduceOp::Sum: case ReduceOp::Prod: out = static_cast<float>(acc); break;
-        case ReduceOp::Mean: out = static_cast<float>(acc) / static_cast<float>(reduce); break;
+        case ReduceOp::Mean: out = reduce == 0 ? NAN : static_cast<float>(acc); break;
         case ReduceOp::Max: case ReduceOp::Min: out = best; break;
         case ReduceOp::Any: out = nonzero > 0 ? 1.0f : 0.0f; break;
         case ReduceOp::All: out = nonzero == reduce ? 1.0f : 0.0f; break;

@@ -83,8 +83,8 @@ void concat_piece(Stream s, const void* in, void* out, int elem_bytes, int64_t o
 // inner = 1). One thread block per output, fixed-order tree.
 // ---------------------------------------------------------------------------
 
-// Sum and Mean accumulate in double and round once (Mean: float(sum) /
-// float(reduce), as tfjs divides the float32 sum); Prod in double; Max/Min:
+// Sum and Mean accumulate in double and round once (Mean: the sum of
+// float(x / float(reduce)), as tfjs's Mean divides, then sums); Prod in double; Max/Min:
 // NaN wins (tfjs); Any/All read x as 0/1 floats (nonzero: true).
 // reduce == 0: Sum 0, Mean NaN, Max -inf, Min inf, Prod 1, Any 0, All 1.
 // Mean of a bool tensor (Keras's accuracy) is cast(..., Float32) first. The bias

@@ -59,17 +59,21 @@ __global__ void __launch_bounds__(kReduceMaxThreads)
   if (op == ReduceOp::Sum || op == ReduceOp::Mean || op == ReduceOp::Prod) {
     const bool prod = op == ReduceOp::Prod;
     double acc = prod ? 1.0 : 0.0;
+    // tfjs's Mean divides every element by the count (in float32) and sums those.
+    const bool mean = op == ReduceOp::Mean;
+    const float count = static_cast<float>(reduce);
     if (active)
       for (long long r = tid; r < reduce; r += T) {
-        const double v = static_cast<double>(base[r * inner]);
+        const float x_r = base[r * inner];
+        const double v = static_cast<double>(mean ? x_r / count : x_r);
         acc = prod ? acc * v : acc + v;
       }
     dpart[tid] = acc;
     if (prod) block_tree(dpart, MulD{});
     else block_tree(dpart, AddD{});
     if (tid == 0 && active) {
-      const float sum = static_cast<float>(dpart[0]);
-      y[out] = op == ReduceOp::Mean ? sum / static_cast<float>(reduce) : sum;
+      // reduce == 0: Mean is 0 / 0 (NaN), as tfjs's mean of nothing.
+      y[out] = (op == ReduceOp::Mean && reduce == 0) ? NAN : static_cast<float>(dpart[0]);
     }
   } else if (op == ReduceOp::Max || op == ReduceOp::Min) {
     const bool mx = op == ReduceOp::Max;
