@@ -19,7 +19,19 @@
 // free (no data moves). The optimizers' updates are these element-wise kernels
 // (tfjs composes them), so they need no kernels of their own.
 //
-// Where each op maps (H15B's backend): see the comment above each function.
+// Where each tfjs kernel maps (details above each declaration in tfjs_ops_decl.h):
+//   Conv2D, FusedConv2D          conv2d (bias, Activation)
+//   Conv2DBackpropInput/Filter   conv2d_backprop_input / conv2d_backprop_filter
+//   MaxPool, MaxPoolGrad         max_pool, max_pool_grad (from dy and the pool's input x)
+//   BatchMatMul, _FusedMatMul    batch_matmul (bias, Activation)
+//   Softmax                      softmax
+//   Sum, Mean (Max, Min, Prod, Any, All)  reduce; ArgMax (ArgMin)  arg_reduce
+//   Add Sub Multiply RealDiv (Maximum Minimum Pow SquaredDifference)  binary / binary_i32
+//   Equal Greater GreaterEqual LessEqual (NotEqual Less)  compare / compare_i32
+//   LogicalAnd (LogicalOr, LogicalNot)  logical, logical_not;  Select  select
+//   Abs Exp Log Log1p Neg Relu Sigmoid Sqrt Square Step ClipByValue (and more)  unary
+//   Cast  cast;  ZerosLike OnesLike (Fill)  fill;  Identity  copy_device;  Reshape: no data moves
+//   Slice  slice;  (Transpose  transpose;  Concat  concat_piece per input)
 //
 // Conventions
 //  - Namespace HS_CUDA_NS::tfjs: hs::cuda::tfjs in the real build (nvcc,
