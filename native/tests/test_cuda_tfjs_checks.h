@@ -190,7 +190,10 @@ void check_unary() {
     U op;
     const char* name;
     float alpha, beta;
-    double rel;  // exact ops: 0 (bit-equal up to the sign of zero); libm ones: a few float ulps
+    // Exact ops: 0 (bit-equal up to the sign of zero). Library functions: CUDA's
+    // documented bounds (expf 2 ulp, logf/log1pf/expm1f 1 ulp, tanhf 2 ulp; Sigmoid
+    // and Softplus add two roundings) plus the reference's own rounding; 1 ulp = 1.19e-7.
+    double rel;
   };
   const Case cases[] = {
       {U::Identity, "Identity", 0, 0, 0},   {U::Neg, "Neg", 0, 0, 0},
@@ -198,13 +201,13 @@ void check_unary() {
       {U::Log, "Log", 0, 0, 4e-7},          {U::Log1p, "Log1p", 0, 0, 4e-7},
       {U::Sqrt, "Sqrt", 0, 0, 0},           {U::Rsqrt, "Rsqrt", 0, 0, 2.5e-7},
       {U::Square, "Square", 0, 0, 0},       {U::Reciprocal, "Reciprocal", 0, 0, 0},
-      {U::Sigmoid, "Sigmoid", 0, 0, 4e-7},  {U::Tanh, "Tanh", 0, 0, 4e-7},
+      {U::Sigmoid, "Sigmoid", 0, 0, 8e-7},  {U::Tanh, "Tanh", 0, 0, 6e-7},
       {U::Relu, "Relu", 0, 0, 0},           {U::Relu6, "Relu6", 0, 0, 0},
-      {U::LeakyRelu, "LeakyRelu", 0.2f, 0, 0}, {U::Elu, "Elu", 0, 0, 4e-7},
+      {U::LeakyRelu, "LeakyRelu", 0.2f, 0, 0}, {U::Elu, "Elu", 0, 0, 6e-7},
       {U::Step, "Step(0)", 0, 0, 0},        {U::Step, "Step(-1)", -1, 0, 0},
       {U::ClipByValue, "ClipByValue", 1e-7f, 1 - 1e-7f, 0}, {U::Sign, "Sign", 0, 0, 0},
       {U::Floor, "Floor", 0, 0, 0},         {U::Ceil, "Ceil", 0, 0, 0},
-      {U::Round, "Round", 0, 0, 0},         {U::Softplus, "Softplus", 0, 0, 4e-7},
+      {U::Round, "Round", 0, 0, 0},         {U::Softplus, "Softplus", 0, 0, 8e-7},
   };
   for (const Case& c : cases) {
     T::unary(g_stream, c.op, dx->f(), dy->f(), n, c.alpha, c.beta);
@@ -270,8 +273,8 @@ void check_binary() {
       std::vector<float> want(bc.size);
       hs::tfjs_ref::binary_op(op, a.data(), sa, b.data(), sb, want.data());
       // + - * / max min: the float operation is exactly the double one rounded (0 tolerance);
-      // powf and the squared difference (rounded twice on the device): 2 ulps.
-      const double rel = (op == B::Pow || op == B::SquaredDifference) ? 2.5e-7 : 0.0;
+      // the squared difference (rounded twice on the device): 2 ulps; powf: CUDA's 4 ulps + 1.
+      const double rel = op == B::Pow ? 6.5e-7 : (op == B::SquaredDifference ? 2.5e-7 : 0.0);
       CHECK_CLOSE(got, want, rel, 0.0, "binary %s %s x %s", name, str(sa).c_str(), str(sb).c_str());
     }
     // int32 and comparisons on the same shapes.
@@ -476,8 +479,8 @@ void check_softmax() {
     const auto got = down<float>(*dy, rows * cols);
     std::vector<float> want(rows * cols);
     hs::tfjs_ref::softmax(x.data(), want.data(), rows, cols);
-    // expf vs exp (<= 2 ulps), then one division: 4 ulps.
-    CHECK_CLOSE(got, want, 5e-7, 1e-37, "softmax [%lld,%lld]", (long long)rows, (long long)cols);
+    // expf vs exp (<= 2 ulps), the sum's rounding, one division: 6 ulps.
+    CHECK_CLOSE(got, want, 7.5e-7, 1e-37, "softmax [%lld,%lld]", (long long)rows, (long long)cols);
   }
 }
 
