@@ -101,5 +101,8 @@ describe('journal', () => {
     const newer = path.join(dir, 'newer.jsonl');
     writeEvents(newer, [{ ...created, format: JOURNAL_FORMAT + 1, hypersweep_version: '9.0.0' } as JournalEvent]);
     expect(() => readJournal(newer)).toThrow(/hypersweep 9\.0\.0 in journal format 2/);
+    // A newer journal's events this version does not know: still "too new", not "corrupt".
+    fs.appendFileSync(newer, '{"event":"from_the_future","trial":0}\n');
+    expect(() => readJournal(newer)).toThrow(/hypersweep 9\.0\.0 in journal format 2/);
   });
 });

@@ -62,6 +62,9 @@ export function readJournal(file: string): JournalReadResult {
       }
       throw Errors.journalCorruptLine(file, i + 1, 'not valid JSON');
     }
+    // A journal written by a newer hypersweep says so on its first line: refuse it there,
+    // before its later lines fail as events this version does not know.
+    if (i === 0) refuseTooNew(parsed, file);
     const event = checkEvent(parsed, file, i + 1);
     if (i === lastIndex) {
       // A complete JSON object without its newline: keep it (the newline is the
@@ -71,13 +74,18 @@ export function readJournal(file: string): JournalReadResult {
   }
 
   const first = events[0];
-  if (first && first.event === 'study_created' && first.format > JOURNAL_FORMAT) {
-    throw Errors.journalTooNew(file, first.format, JOURNAL_FORMAT, first.hypersweep_version);
-  }
   if (first && first.event !== 'study_created') {
     throw Errors.journalCorruptLine(file, 1, `expected a study_created event, found "${first.event}"`);
   }
   return { events, tornLastLine };
+}
+
+function refuseTooNew(value: unknown, file: string): void {
+  if (typeof value !== 'object' || value === null) return;
+  const { event, format, hypersweep_version: version } = value as { event?: unknown; format?: unknown; hypersweep_version?: unknown };
+  if (event === 'study_created' && typeof format === 'number' && format > JOURNAL_FORMAT) {
+    throw Errors.journalTooNew(file, format, JOURNAL_FORMAT, typeof version === 'string' ? version : 'unknown');
+  }
 }
 
 function checkEvent(value: unknown, file: string, line: number): JournalLine {
