@@ -16,12 +16,23 @@
 
 namespace HS_CUDA_NS::tfjs {
 
-// The GEMM's grid has ceil(M / 32) rows of blocks, at most 65535.
-constexpr long long kMaxGemmRows = 65535LL * tile::BM;
+// The GEMM's grid has ceil(M / 32) rows of blocks, at most 65535: longer
+// products run in row chunks of at most this many rows.
 // Forward and input-gradient convolutions run over chunks of whole images with
-// at most this many im2col floats each (128 MiB), so the workspace stays
-// bounded for large evaluation batches. A pure function of the geometry.
-constexpr long long kMaxColsFloats = 32LL << 20;
+// at most kMaxColsFloats im2col floats each (128 MiB), so the workspace stays
+// bounded for large evaluation batches. Both are pure functions of the
+// geometry. The test's emulated copy sets them small (HS_TFJS_MAX_GEMM_ROWS,
+// HS_TFJS_MAX_COLS_FLOATS) so that the chunked paths run on small shapes.
+#ifndef HS_TFJS_MAX_GEMM_ROWS
+#define HS_TFJS_MAX_GEMM_ROWS (65535LL * tile::BM)
+#endif
+#ifndef HS_TFJS_MAX_COLS_FLOATS
+#define HS_TFJS_MAX_COLS_FLOATS (32LL << 20)
+#endif
+constexpr long long kMaxGemmRows = HS_TFJS_MAX_GEMM_ROWS;
+// The most rows one GEMM launch can take (a transposed A cannot be cut in row chunks).
+constexpr long long kGemmRowLimit = 65535LL * tile::BM;
+constexpr long long kMaxColsFloats = HS_TFJS_MAX_COLS_FLOATS;
 
 // ---------------------------------------------------------------------------
 // Matrix products
@@ -92,7 +103,7 @@ inline void check_matmul(const MatMulParams& p) {
   if (p.batch_a != p.batch_b && p.batch_a != 1 && p.batch_b != 1)
     bad_arg("batch_matmul", "batches " + std::to_string(p.batch_a) + " and " + std::to_string(p.batch_b) +
                                 " do not broadcast");
-  if (p.trans_a && p.M > kMaxGemmRows) bad_arg("batch_matmul", "M too large for a transposed A");
+  if (p.trans_a && p.M > kGemmRowLimit) bad_arg("batch_matmul", "M too large for a transposed A");
 }
 
 size_t matmul_workspace_bytes(const MatMulParams& p) {
@@ -311,7 +322,7 @@ size_t conv2d_backprop_filter_workspace_bytes(const Conv2DParams& p) {
   check_conv("conv2d_backprop_filter", p);
   const long long rows = static_cast<long long>(p.batch) * conv_rows_per_image(p);
   const long long patch = conv_patch(p);
-  if (patch > kMaxGemmRows) bad_arg("conv2d_backprop_filter", "filter too large");
+  if (patch > kGemmRowLimit) bad_arg("conv2d_backprop_filter", "filter too large");
   const size_t cols = conv_is_pointwise(p) ? 0 : static_cast<size_t>(rows * patch);
   return align_up(cols * sizeof(float)) +
          gemm_workspace_floats(static_cast<int>(patch), p.out_c, static_cast<int>(rows)) * sizeof(float);

@@ -46,6 +46,11 @@
 #define HS_CUDA_EMULATE 1
 #endif
 #define HS_CUDA_NS hs::cuda_emu
+// Small chunks in the emulated copy, so that the row-chunked GEMMs (100 rows,
+// not a multiple of the 32-row tile) and the image-chunked convolutions (4096
+// im2col floats) run on the test's small shapes; the GPU copy keeps the defaults.
+#define HS_TFJS_MAX_GEMM_ROWS 100LL
+#define HS_TFJS_MAX_COLS_FLOATS 4096LL
 #include "cuda/tfjs_kernels.cuh"
 
 namespace emulated {
