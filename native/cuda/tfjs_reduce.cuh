@@ -9,14 +9,18 @@
 
 namespace HS_CUDA_NS::tfjs {
 
-constexpr int kReduceMaxThreads = 256;
+constexpr int kReduceMaxThreads = 1024;
 
-// Threads per reduction block for a reduced length: small rows (softmax over
-// 10 classes, the accuracy's argmax) do not waste 256 threads each.
-inline int reduce_threads(int64_t reduce) {
+// Threads per reduction block, a function of the shape only: small rows
+// (softmax over 10 classes, the accuracy's argmax) do not waste 256 threads
+// each; few long reductions (the bias gradients: C outputs of N*H*W elements
+// each, a whole weight's sum for the L2 penalty) get 1024 threads each, to keep
+// more loads in flight on the few multiprocessors they occupy.
+inline int reduce_threads(int64_t reduce, int64_t outputs = 1 << 30) {
   if (reduce <= 32) return 32;
   if (reduce <= 1024) return 64;
-  return kReduceMaxThreads;
+  if (reduce >= 8192 && outputs <= 256) return 1024;
+  return 256;
 }
 
 // out = the tree sum of part[0..T) (T = blockDim.x, a power of two), in
@@ -116,7 +120,7 @@ void reduce(Stream s, ReduceOp op, const float* x, float* y, int64_t outer, int6
     bad_arg("reduce", "unknown op");
   const long long outputs = static_cast<long long>(outer) * inner;
   if (outputs == 0) return;
-  launch(k_reduce, grid_2d(outputs), dim3(reduce_threads(reduce)), native_stream(s), op, x, y,
+  launch(k_reduce, grid_2d(outputs), dim3(reduce_threads(reduce, outputs)), native_stream(s), op, x, y,
          static_cast<long long>(outer), static_cast<long long>(reduce), static_cast<long long>(inner));
 }
 
@@ -174,7 +178,7 @@ void arg_reduce(Stream s, bool is_max, const float* x, int32_t* y, int64_t outer
   check_nonneg("arg_reduce", "inner", inner);
   const long long outputs = static_cast<long long>(outer) * inner;
   if (outputs == 0) return;
-  launch(k_arg_reduce, grid_2d(outputs), dim3(reduce_threads(reduce)), native_stream(s), is_max, x, y,
+  launch(k_arg_reduce, grid_2d(outputs), dim3(reduce_threads(reduce, outputs)), native_stream(s), is_max, x, y,
          static_cast<long long>(outer), static_cast<long long>(reduce), static_cast<long long>(inner));
 }
 
@@ -213,7 +217,7 @@ void softmax(Stream s, const float* x, float* y, int64_t rows, int64_t cols) {
   check_nonneg("softmax", "rows", rows);
   check_positive("softmax", "cols", cols);
   if (rows == 0) return;
-  launch(k_softmax, grid_2d(rows), dim3(reduce_threads(cols)), native_stream(s), x, y, static_cast<long long>(rows),
+  launch(k_softmax, grid_2d(rows), dim3(reduce_threads(cols, rows)), native_stream(s), x, y, static_cast<long long>(rows),
          static_cast<long long>(cols));
 }
 

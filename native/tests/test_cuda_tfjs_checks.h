@@ -424,8 +424,9 @@ void check_reduce() {
     int64_t outer, reduce, inner;
   };
   // The nets' (bias grads [N*H*W] x C, rows of 10, all of a weight), and edge sizes.
-  const Dims dims[] = {{1, 2 * 14 * 14, 32}, {13, 10, 1}, {1, 3000, 1}, {3, 1, 4},
-                       {2, 33, 3},           {5, 0, 2},   {1, 1, 1},    {1, 1025, 2}};
+  // (1024 threads per block for few outputs of >= 8192 elements: the last two.)
+  const Dims dims[] = {{1, 2 * 14 * 14, 32}, {13, 10, 1}, {1, 3000, 1}, {3, 1, 4}, {2, 33, 3},
+                       {5, 0, 2},            {1, 1, 1},   {1, 1025, 2}, {1, 9000, 3}, {2, 8192, 1}};
   using R = T::ReduceOp;
   for (const Dims& d : dims) {
     auto x = randu(d.outer * d.reduce * d.inner, -2, 2);
@@ -469,7 +470,7 @@ void check_reduce() {
 }
 
 void check_softmax() {
-  const std::pair<int64_t, int64_t> dims[] = {{2, 10}, {7, 1}, {3, 300}, {1, 2000}, {0, 5}};
+  const std::pair<int64_t, int64_t> dims[] = {{2, 10}, {7, 1}, {3, 300}, {1, 2000}, {0, 5}, {2, 9000}};
   for (const auto& [rows, cols] : dims) {
     auto x = randu(rows * cols, -20, 20);
     if (rows > 1) x[cols] = 80.0f;  // a large logit: exp(x - max) must not overflow
@@ -854,6 +855,10 @@ void check_determinism() {
   T::reduce(g_stream, T::ReduceOp::Sum, dx->f(), y2->f(), 1, 2 * 28 * 28, 32);
   const auto a = down<float>(*y1, 32), b = down<float>(*y2, 32);
   HS_CHECK(std::memcmp(a.data(), b.data(), 32 * 4) == 0, "[%s] Sum (bias gradient) bit-identical rerun", kBackend);
+  auto t1 = out<float>(1), t2 = out<float>(1);
+  T::reduce(g_stream, T::ReduceOp::Sum, dx->f(), t1->f(), 1, static_cast<int64_t>(x.size()), 1);
+  T::reduce(g_stream, T::ReduceOp::Sum, dx->f(), t2->f(), 1, static_cast<int64_t>(x.size()), 1);
+  HS_CHECK(down<float>(*t1, 1)[0] == down<float>(*t2, 1)[0], "[%s] Sum of a whole tensor bit-identical rerun", kBackend);
   auto s1 = out<float>(x.size()), s2 = out<float>(x.size());
   T::softmax(g_stream, dx->f(), s1->f(), 2 * 28 * 28, 32);
   T::softmax(g_stream, dx->f(), s2->f(), 2 * 28 * 28, 32);
