@@ -160,7 +160,12 @@ const logicalNot: DeviceKernelDef = {
   },
 };
 
-/** tf.where(condition, t, e): a rank-1 condition over higher-rank t picks whole rows. */
+/**
+ * tf.where(condition, t, e) with the three of one shape. A rank-1 condition
+ * over higher-rank t is left to the cpu kernel: tfjs 4.22's cpu Select then
+ * reads t[i] and e[i] for row i (not the row's elements), and the device must
+ * give what the cpu backend gives.
+ */
 const select: DeviceKernelDef = {
   kernelName: 'Select',
   needs: ['select'],
@@ -169,16 +174,14 @@ const select: DeviceKernelDef = {
     const t = inputs['t']!;
     const e = inputs['e']!;
     if (c.dtype !== 'bool' || t.dtype !== 'float32' || e.dtype !== 'float32') return null;
-    if (!backend.onDevice(c) || !backend.onDevice(t) || !backend.onDevice(e)) return null;
-    if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i]) || t.shape.length > MAX_RANK) return null;
-    let condShape = c.shape;
-    if (c.shape.length === 1 && t.shape.length > 1) condShape = [c.shape[0]!, ...new Array<number>(t.shape.length - 1).fill(1)];
-    else if (c.shape.length !== t.shape.length || c.shape.some((d, i) => d !== t.shape[i])) return null;
+    if (!backend.onDevice(c) || !backend.onDevice(t) || !backend.onDevice(e) || t.shape.length > MAX_RANK) return null;
+    const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+    if (!same(c.shape, t.shape) || !same(t.shape, e.shape)) return null;
     const cb = backend.bufferOf(c);
     const tb = backend.bufferOf(t);
     const eb = backend.bufferOf(e);
     const out = backend.makeOutput(t.shape, 'float32');
-    if (out.buffer >= 0) backend.ops.select(out.buffer, cb, condShape, tb, t.shape, eb, e.shape);
+    if (out.buffer >= 0) backend.ops.select(out.buffer, cb, c.shape, tb, t.shape, eb, e.shape);
     return out.info;
   },
 };

@@ -66,17 +66,31 @@ function reduceAxes(
 function reduceKernel(kernelName: string, op: number): DeviceKernelDef {
   return {
     kernelName,
-    needs: ['reduce', 'transpose'],
+    needs: ['reduce', 'transpose', 'cast'],
     run(inputs, attrs, backend) {
       const x = inputs['x']!;
-      if (x.dtype !== 'float32' || !backend.onDevice(x)) return null;
-      // Max names its axes reductionIndices; the others axis.
-      return reduceAxes(backend, x, attrs['axis'] ?? attrs['reductionIndices'], attrs['keepDims'] === true, (input, outer, reduce, inner, shape) => {
-        const xb = backend.bufferOf(input);
-        const out = backend.makeOutput(shape, 'float32');
-        if (out.buffer >= 0) backend.ops.reduce(op, out.buffer, xb, outer, reduce, inner);
-        return out.info;
-      });
+      if (!backend.onDevice(x)) return null;
+      // Mean of bool or int32 (an accuracy metric's mean of equal()) is a float32 mean, as tfjs's.
+      const castFirst = op === REDUCE.Mean && (x.dtype === 'bool' || x.dtype === 'int32');
+      if (x.dtype !== 'float32' && !castFirst) return null;
+      let input = x;
+      if (castFirst) {
+        const xb = backend.bufferOf(x);
+        const cast = backend.makeOutput(x.shape, 'float32');
+        if (cast.buffer >= 0) backend.ops.cast(cast.buffer, xb, x.dtype as 'bool' | 'int32', 'float32', sizeOfShape(x.shape));
+        input = cast.info;
+      }
+      try {
+        // Max names its axes reductionIndices; the others axis.
+        return reduceAxes(backend, input, attrs['axis'] ?? attrs['reductionIndices'], attrs['keepDims'] === true, (t, outer, reduce, inner, shape) => {
+          const xb = backend.bufferOf(t);
+          const out = backend.makeOutput(shape, 'float32');
+          if (out.buffer >= 0) backend.ops.reduce(op, out.buffer, xb, outer, reduce, inner);
+          return out.info;
+        });
+      } finally {
+        if (input !== x) backend.disposeData(input.dataId);
+      }
     },
   };
 }
