@@ -89,7 +89,8 @@ interface Run {
 /** Starts `procs` workers of `slots` slots, runs the study's controller with --workers 0, stops the workers. */
 async function distributed(study: string, file: string, procs: number, slots: number, threads: number, env: Record<string, string> = {}, extra: string[] = []): Promise<Run> {
   const workers = Array.from({ length: procs }, (_, i) =>
-    cli(['worker', '--queue', redis, '--studies', study, '--workers', String(slots), '--threads', String(threads), '--name', `b${i}`], env),
+    // --quiet: no line per trial, as the Optuna yardstick logs nothing per trial.
+    cli(['worker', '--queue', redis, '--studies', study, '--workers', String(slots), '--threads', String(threads), '--name', `b${i}`, '--quiet'], env),
   );
   try {
     await Promise.all(workers.map((w) => waitFor(w, /serving studies/)));

@@ -43,7 +43,9 @@ function maxInFlight(events: ReadonlyArray<{ event: string }>): number {
   return most;
 }
 
-async function sweep(trials: number, steps: number, stepMs: number) {
+let workerOutput = '';
+
+async function sweep(trials: number, steps: number, stepMs: number, workerFlags: string[] = []) {
   const study = uniqueStudy('qpre');
   const space = moduleSpace(
     scratch.dir(),
@@ -53,19 +55,23 @@ async function sweep(trials: number, steps: number, stepMs: number) {
   );
   const results = path.join(scratch.dir(), 'results');
   const env = { HS_STEP_MS: String(stepMs) };
-  const worker = scratch.track(startWorker(TEST_REDIS, [study], ['--workers', '1', '--name', 'solo', '--heartbeat', '200'], env));
+  const worker = scratch.track(startWorker(TEST_REDIS, [study], ['--workers', '1', '--name', 'solo', '--heartbeat', '200', ...workerFlags], env));
   await worker.waitFor(/serving studies/);
   const controller = scratch.track(startCli(['sweep', space, '--queue', TEST_REDIS, '--results', results, '--quiet'], env));
   expect(await controller.exited, controller.output()).toBe(0);
   worker.child.kill('SIGTERM');
   await worker.exited;
+  workerOutput = worker.output();
   return journalEvents(results, study) as unknown as Array<{ event: string; trial?: number; worker?: string; time: string }>;
 }
 
 describe('a distributed sweep of short and of long trials', () => {
   it('short trials: a job waits ahead of the one slot, and each trial is placed from its result', async () => {
-    const events = await sweep(40, 1, 0);
+    const events = await sweep(40, 1, 0, ['--quiet']);
     expect(maxInFlight(events)).toBe(2);
+    // --quiet: no line per trial, the rest as usual.
+    expect(workerOutput).toMatch(/serving study/);
+    expect(workerOutput).not.toMatch(/trial \d+ of /);
     for (let n = 0; n < 40; n++) {
       const assigned = events.findIndex((e) => e.event === 'trial_assigned' && e.trial === n);
       const finished = events.findIndex((e) => e.event === 'trial_finished' && e.trial === n);
@@ -78,6 +84,7 @@ describe('a distributed sweep of short and of long trials', () => {
   it('long trials: no job ahead, and a trial is placed while it runs', async () => {
     const events = await sweep(4, 3, 100);
     expect(maxInFlight(events)).toBe(1);
+    expect(workerOutput).toMatch(/trial 3 of /);
     for (let n = 0; n < 4; n++) {
       const assigned = events.find((e) => e.event === 'trial_assigned' && e.trial === n)!;
       const finished = events.find((e) => e.event === 'trial_finished' && e.trial === n)!;

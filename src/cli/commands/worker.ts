@@ -28,6 +28,7 @@ interface WorkerOptions {
   dataRoot?: string;
   codeRoot?: string;
   heartbeat?: string;
+  quiet?: boolean;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -44,6 +45,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--data-root <dir>', "look for a study's image folder here (by its folder name) when the controller's path does not exist")
     .option('--code-root <dir>', "look for a module objective here (by its path relative to the controller's working folder), so that its own imports resolve")
     .option('--heartbeat <ms>', 'heartbeat period in milliseconds', String(DEFAULT_TIMINGS.heartbeatMs))
+    .option('--quiet', 'no line per trial that ends well (failures, warnings, studies served and stopping are still printed)')
     .action(async (opts: WorkerOptions) => {
       process.exitCode = await workerCommand(opts);
     });
@@ -93,6 +95,7 @@ async function workerCommand(opts: WorkerOptions): Promise<number> {
     heartbeatMs,
     identity: () => ({ version: hypersweepVersion(), build: native?.buildId ?? null, simd: native?.simd ?? null }),
     log,
+    logTrials: opts.quiet !== true,
   });
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {

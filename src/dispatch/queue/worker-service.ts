@@ -66,6 +66,8 @@ export interface WorkerServiceOptions {
   /** What this worker computes with (version, addon build, GEMM kernels): compared with the controller's. */
   identity: () => Identity;
   log: (line: string) => void;
+  /** A line per trial that ends well through `log` (default true); failures and the rest are logged either way. */
+  logTrials?: boolean;
 }
 
 /** Heartbeats unanswered this long (and at least 5 heartbeats) mean a silent connection: reconnect. */
@@ -462,8 +464,10 @@ export class WorkerService {
       pointReproAtControllerCode(result, server.info);
       await this.deliver(study, { t: 'result', trial: data.trial, worker: this.ref, result, files, ranMs: Date.now() - t0 });
       const outcome = result.outcome;
-      const shown = outcome.kind === 'returned' ? `value ${String(outcome.value)}` : outcome.kind === 'stopped' ? 'stopped' : `failed: ${outcome.error.message}`;
-      this.options.log(`trial ${data.trial} of ${server.info.name}: ${shown} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+      if (this.options.logTrials !== false || outcome.kind === 'threw') {
+        const shown = outcome.kind === 'returned' ? `value ${String(outcome.value)}` : outcome.kind === 'stopped' ? 'stopped' : `failed: ${outcome.error.message}`;
+        this.options.log(`trial ${data.trial} of ${server.info.name}: ${shown} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+      }
       return { trial: data.trial };
     } finally {
       clearTimeout(announce);
