@@ -61,6 +61,18 @@ else
   echo "compute-sanitizer not found: skipped"
 fi
 
+section "test_cuda_tfjs (the tfjs backend's kernels) under compute-sanitizer memcheck"
+if command -v compute-sanitizer >/dev/null; then
+  timeout 150 compute-sanitizer --tool memcheck --error-exitcode 99 "$BUILD/test_cuda_tfjs"
+  RC[tfjs_memcheck]=$?
+else
+  echo "compute-sanitizer not found: skipped"
+fi
+
+section "bench_cuda_tfjs: microseconds per op of a training step of cnn-light, cnn, catsdogs (batch 64)"
+timeout 120 "$BUILD/bench_cuda_tfjs" 64
+RC[tfjs_bench]=$?
+
 section "bench_cuda_mlp (ours: tiled FP32 FMA kernels)"
 timeout 150 "$BUILD/bench_cuda_mlp" 3 50000
 RC[bench]=$?
@@ -70,11 +82,11 @@ PYTHONUNBUFFERED=1 timeout 150 python3 bench/mlp_torch_cuda.py --batch 32,64,128
 RC[torch]=$?
 
 section "summary (exit codes; 0 = ok)"
-for k in configure build ctest memcheck racecheck synccheck bench torch; do
+for k in configure build ctest memcheck racecheck synccheck tfjs_memcheck tfjs_bench bench torch; do
   printf '%-10s %s\n' "$k" "${RC[$k]:-n/a}"
 done
 fail=0
-for k in ctest memcheck racecheck synccheck bench; do
+for k in ctest memcheck racecheck synccheck tfjs_memcheck tfjs_bench bench; do
   if [ -n "${RC[$k]:-}" ] && [ "${RC[$k]}" -ne 0 ]; then fail=1; fi
 done
 return $fail
