@@ -198,7 +198,10 @@ function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
   }
   const threadsRaw = opts.threadsPerTrial ?? opts.threads;
   const threadsOption = opts.threadsPerTrial !== undefined ? '--threads-per-trial' : '--threads';
-  const plan = planWorkers(spec.objective, device, {
+  const engine = checkEngineRequest(parseEngineRequest(opts.engine));
+  // CNN trials on the cuda engine share the GPU: one at a time unless --workers says otherwise.
+  const planDevice = engine === 'cuda' && spec.objective.kind === 'model' && spec.objective.model !== 'mlp' ? 'cuda' : device;
+  const plan = planWorkers(spec.objective, planDevice, {
     ...(localWorkers !== undefined ? { workers: localWorkers } : address ? { workers: 0 } : {}),
     ...(threadsRaw !== undefined ? { threadsPerTrial: parseIntOption(threadsOption, threadsRaw, 1, MAX_THREADS) } : {}),
   });
@@ -206,7 +209,7 @@ function runtimeFrom(opts: RunOptions, spec: StudySpec): Runtime {
   reserveLibuvThreads(plan.workers);
   return {
     device,
-    engine: checkEngineRequest(parseEngineRequest(opts.engine)),
+    engine,
     workers: plan.workers,
     threadsPerTrial: plan.threadsPerTrial,
     pruner: opts.pruner === undefined ? undefined : prunerFromOption(opts.pruner, spec.pruner),

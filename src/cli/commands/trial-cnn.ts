@@ -98,7 +98,7 @@ export async function cnnTrialCommand(model: CnnModelName, opts: CnnTrialOptions
   );
 
   const started = await startTfjsEngine(engine, threads);
-  out.write(`  engine ${started.engine} (backend ${started.backend}${started.engine === 'native' ? `, our kernels for ${started.replacedKernels.length} ops, ${threads} threads` : ''})\n`);
+  out.write(`  engine ${started.engine} (backend ${started.backend}${started.engine === 'native' ? `, our kernels for ${started.replacedKernels.length} ops, ${threads} threads` : ''}${started.gpu ? `, on ${started.gpu}` : ''})\n`);
 
   const controller = new AbortController();
   const onSigint = () => controller.abort();

@@ -32,6 +32,8 @@ export interface CnnReproInfo {
   addon_sha256: string | null;
   engine: string;
   backend: string;
+  /** The GPU it trained on (cuda engine); absent on the others and in older records. */
+  gpu?: string;
   threads: number;
   dataset: string;
   train_subset: number | null;
@@ -51,6 +53,7 @@ export function cnnReproInfo(spec: StudySpec, result: CnnTrialResult): CnnReproI
     addon_sha256: result.engine === 'native' ? addonSha256() : null,
     engine: result.engine,
     backend: result.backend,
+    ...(result.gpu ? { gpu: result.gpu } : {}),
     threads: result.threads,
     dataset: result.dataset,
     train_subset: spec.dataset?.trainSubset ?? null,
@@ -93,6 +96,7 @@ export function cnnObjective(spec: StudySpec, model: CnnModelName, runtime: Obje
         best_epoch: result.best_epoch,
         steps: result.steps,
         engine: result.engine,
+        ...(result.gpu ? { gpu: result.gpu } : {}),
         threads: result.threads,
         train_rows: result.train_rows,
         repro: cnnReproInfo(spec, result),

@@ -31,6 +31,8 @@ export interface CnnTrialResult {
   durations: { total_seconds: number; train_seconds: number; eval_seconds: number };
   engine: EngineName;
   backend: string;
+  /** The GPU it trained on (cuda engine), e.g. "NVIDIA H200"; null on the others. */
+  gpu: string | null;
   threads: number;
   dataset: string;
   train_rows: number;
@@ -63,6 +65,7 @@ export async function runCnnTrial(
     durations: out.durations,
     engine: engine.engine,
     backend: engine.backend,
+    gpu: engine.gpu,
     threads: engine.threads,
     dataset: options.data.name,
     train_rows: options.data.train.count,
