@@ -1,8 +1,10 @@
 // Re-running one CNN trial of a study (`hypersweep repro`) and judging it.
 // What decides the check:
-// - the native engine both times, same thread count, same addon file: every
+// - the native engine both times, same thread count, same addon file, or the
+//   cuda engine both times on the same GPU model with the same addon: every
 //   number must be bit-identical (our kernels never let the thread count
-//   change an order of summation, and tfjs's own cpu kernels are sequential);
+//   change an order of summation, tfjs's own cpu kernels are sequential, and
+//   our CUDA kernels use no atomics);
 // - anything else (tfjs-node(-gpu) either time, other threads, another addon):
 //   |new − recorded| <= atol + rtol·|recorded| for every number, and the report
 //   says so. TensorFlow's own kernels differ from ours in summation order, so
@@ -32,6 +34,42 @@ import type { CnnModelName, CnnParams } from './params.js';
 import { runCnnTrial } from './run.js';
 
 const EPOCH_METRICS = ['train_loss', 'train_accuracy', 'val_loss', 'val_accuracy'] as const;
+
+/** What ran a CNN trial, as far as its numbers depend on it. */
+export interface CnnRunner {
+  engine: string | null;
+  threads: number | null;
+  /** The GPU's name (cuda engine), else null. */
+  gpu: string | null;
+  /** SHA-256 of the addon file. */
+  addon: string | null;
+}
+
+/**
+ * Why a re-run cannot be asked to repeat the recorded numbers bit for bit
+ * (empty: it must). Our kernels fix every order of summation: the native
+ * engine repeats itself at the same thread count, the cuda engine on the same
+ * GPU model (no atomics; the kernels' launch shapes depend on the sizes
+ * only), each with the same addon. tfjs-node's kernels promise nothing.
+ */
+export function notExactBecause(recorded: CnnRunner, now: CnnRunner): string[] {
+  const why: string[] = [];
+  const ours = (engine: string | null) => engine === 'native' || engine === 'cuda';
+  if (!ours(recorded.engine)) {
+    why.push(`recorded on ${recorded.engine ?? 'an unrecorded engine'}`);
+    if (!ours(now.engine)) why.push(`re-run on ${now.engine ?? 'an unknown engine'}`);
+  } else if (now.engine !== recorded.engine) {
+    why.push(`recorded on ${recorded.engine}, re-run on ${now.engine ?? 'another engine'}`);
+  }
+  if (recorded.engine === 'native' && now.engine === 'native' && recorded.threads !== now.threads) {
+    why.push(`${recorded.threads ?? 'unrecorded'} thread(s) recorded, ${now.threads ?? 'unknown'} now`);
+  }
+  if (recorded.engine === 'cuda' && now.engine === 'cuda' && recorded.gpu !== now.gpu) {
+    why.push(`trained on ${recorded.gpu ?? 'an unrecorded GPU'}, re-run on ${now.gpu ?? 'an unknown GPU'}`);
+  }
+  if (recorded.addon && now.addon && recorded.addon !== now.addon) why.push('the native addon differs from the one that ran the trial');
+  return why;
+}
 
 export async function reproduceCnn(
   resultsDir: string,
@@ -65,12 +103,11 @@ export async function reproduceCnn(
     engine = await startTfjsEngine('auto', options.threads ?? rec.threads ?? 1);
   }
   const recordedThreads = rec.threads ?? null;
-  const why: string[] = [];
-  if (recordedEngine !== 'native') why.push(`recorded on ${recordedEngine ?? 'an unrecorded engine'}`);
-  if (engine.engine !== 'native') why.push(`re-run on ${engine.engine}`);
-  if (recordedThreads !== engine.threads) why.push(`${recordedThreads ?? 'unrecorded'} thread(s) recorded, ${engine.threads} now`);
   const addonNow = addonSha256();
-  if (rec.addon_sha256 && addonNow && rec.addon_sha256 !== addonNow) why.push('the native addon differs from the one that ran the trial');
+  const why = notExactBecause(
+    { engine: recordedEngine, threads: recordedThreads, gpu: rec.gpu ?? null, addon: rec.addon_sha256 ?? null },
+    { engine: engine.engine, threads: engine.threads, gpu: engine.gpu, addon: addonNow },
+  );
   if (options.tolerance !== undefined) why.push('a tolerance was asked for');
   const exact = why.length === 0;
   const tolerance = exact ? null : (options.tolerance ?? DEFAULT_TOLERANCE);
@@ -115,7 +152,7 @@ export async function reproduceCnn(
     notes,
     {
       recorded_run: {
-        device: 'cpu',
+        device: recordedEngine === 'cuda' ? 'cuda' : 'cpu',
         threads: recordedThreads,
         dtype: 'float32',
         hypersweep: rec.hypersweep ?? state.created.hypersweep_version,
@@ -123,7 +160,7 @@ export async function reproduceCnn(
         engine: recordedEngine,
       },
       new_run: {
-        device: 'cpu',
+        device: engine.engine === 'cuda' ? 'cuda' : 'cpu',
         threads: engine.threads,
         dtype: 'float32',
         hypersweep: provenance().hypersweep,
@@ -131,6 +168,6 @@ export async function reproduceCnn(
         engine: engine.engine,
       },
     },
-    'native engine both times, same thread count and addon: bit-identical required',
+    'native engine both times with the same thread count, or cuda both times on the same GPU model, and the same addon: bit-identical required',
   );
 }
