@@ -2,6 +2,7 @@
 // each writes its parameters in the order that file documents per op. The
 // enums mirror native/cuda/tfjs_ops.h's. Buffers are handles (-1: absent).
 import type { NativeCudaContext } from '../addon-types.js';
+import type { PoolGeometry } from '../tfjs/native-ops.js';
 
 export const MAX_RANK = 6;
 
@@ -25,11 +26,8 @@ export interface ConvGeometry {
   filterH: number; filterW: number; strideH: number; strideW: number; padTop: number; padLeft: number;
   dilationH: number; dilationW: number;
 }
-/** The 12 ints of a pool geometry. */
-export interface PoolGeometry {
-  batch: number; inH: number; inW: number; channels: number; outH: number; outW: number;
-  filterH: number; filterW: number; strideH: number; strideW: number; padTop: number; padLeft: number;
-}
+/** The 12 ints of a pool geometry: the native engine's. */
+export type { PoolGeometry };
 
 const NO_FLOATS = new Float64Array(0);
 

@@ -4,14 +4,14 @@
 // info (convInfo, shared with the native engine). Declines (host fallback):
 // NCHW, dilations, prelu, a bias that is not one value per output channel,
 // batch dimensions that neither match nor are all 1.
-import * as tf from '@tensorflow/tfjs';
 import type { backend_util, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 
-import { convInfo } from '../../tfjs/kernels/conv.js';
+import { convGeometry, convInfo } from '../../tfjs/kernels/conv.js';
+import { poolGeometry, poolInfo } from '../../tfjs/kernels/pool.js';
 import type { CudaBackend } from '../backend.js';
 import { sizeOfShape } from '../backend.js';
 import { ACTIVATION } from '../device-ops.js';
-import type { ConvGeometry, PoolGeometry } from '../device-ops.js';
+import type { ConvGeometry } from '../device-ops.js';
 import type { DeviceKernelDef } from './types.js';
 
 const NONE = -1;
@@ -79,12 +79,7 @@ function matMul(inputs: NamedTensorInfoMap, attrs: NamedAttrMap, backend: CudaBa
 }
 
 function geometry(info: backend_util.Conv2DInfo): ConvGeometry {
-  return {
-    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
-    outH: info.outHeight, outW: info.outWidth, outC: info.outChannels,
-    filterH: info.filterHeight, filterW: info.filterWidth, strideH: info.strideHeight, strideW: info.strideWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left, dilationH: info.dilationHeight, dilationW: info.dilationWidth,
-  };
+  return { ...convGeometry(info), dilationH: info.dilationHeight, dilationW: info.dilationWidth };
 }
 
 function conv(inputs: NamedTensorInfoMap, attrs: NamedAttrMap, backend: CudaBackend, fused: boolean): TensorInfo | null {
@@ -146,30 +141,6 @@ const conv2DBackpropFilter: DeviceKernelDef = {
     return out.info;
   },
 };
-
-type PoolInfoArgs = Parameters<typeof tf.backend_util.computePool2DInfo>;
-
-function poolInfo(xShape: readonly number[], attrs: NamedAttrMap): backend_util.Conv2DInfo | null {
-  if (xShape.length !== 4 || !xShape.every((d) => Number.isInteger(d) && d > 0)) return null;
-  const info = tf.backend_util.computePool2DInfo(
-    xShape as PoolInfoArgs[0],
-    attrs['filterSize'] as PoolInfoArgs[1],
-    attrs['strides'] as PoolInfoArgs[2],
-    1,
-    attrs['pad'] as PoolInfoArgs[4],
-    attrs['dimRoundingMode'] as PoolInfoArgs[5],
-  );
-  if (info.padInfo.top < 0 || info.padInfo.left < 0 || info.outHeight < 1 || info.outWidth < 1) return null;
-  return info;
-}
-
-function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
-  return {
-    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, channels: info.inChannels,
-    outH: info.outHeight, outW: info.outWidth, filterH: info.filterHeight, filterW: info.filterWidth,
-    strideH: info.strideHeight, strideW: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
-  };
-}
 
 const maxPool: DeviceKernelDef = {
   kernelName: 'MaxPool',

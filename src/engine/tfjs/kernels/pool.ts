@@ -10,7 +10,8 @@ import type { NativeKernelDef } from './context.js';
 
 type PoolInfoArgs = Parameters<typeof tf.backend_util.computePool2DInfo>;
 
-function poolInfo(xShape: readonly number[], attrs: NamedAttrMap): backend_util.Conv2DInfo | null {
+/** tfjs's pool info for NHWC attrs (dilation 1), or null for what we do not handle; shared with the cuda engine. */
+export function poolInfo(xShape: readonly number[], attrs: NamedAttrMap): backend_util.Conv2DInfo | null {
   if (xShape.length !== 4 || !xShape.every((d) => Number.isInteger(d) && d > 0)) return null;
   const info = tf.backend_util.computePool2DInfo(
     xShape as PoolInfoArgs[0],
@@ -25,7 +26,7 @@ function poolInfo(xShape: readonly number[], attrs: NamedAttrMap): backend_util.
   return info;
 }
 
-function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
+export function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
   return {
     batch: info.batchSize,
     inH: info.inHeight,
