@@ -7,8 +7,8 @@ import { Errors } from '../errors.js';
 import type { JournalLine, Params } from '../study/events.js';
 import { readJournal } from '../study/journal-reader.js';
 import { isStudyLocked, readLockHolder, type LockHolder } from '../study/lock.js';
-import { bestTrial, countByState, foldJournal, type StudyState } from '../study/state.js';
-import { countsTowardBudget, JOURNAL_FILE, studyDir } from '../study/study.js';
+import { JOURNAL_FILE, studyDir } from '../study/layout.js';
+import { bestTrial, countByState, countsTowardBudget, foldJournal, type StudyState } from '../study/state.js';
 
 export interface StudyStatus {
   study: string;

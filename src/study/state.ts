@@ -186,3 +186,10 @@ export function bestTrial(
   return best;
 }
 
+/** Why a trial that was running when its controller stopped is recorded failed. */
+export const INTERRUPTED = 'interrupted';
+
+/** Trials that count toward the budget: all but interrupted and requeued ones (those are run again). */
+export function countsTowardBudget(t: TrialRecord): boolean {
+  return !(t.state === 'failed' && (t.error === INTERRUPTED || t.requeued));
+}

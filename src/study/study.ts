@@ -21,21 +21,14 @@ import {
 } from './events.js';
 import { readJournal } from './journal-reader.js';
 import { JournalWriter } from './journal-writer.js';
-import { applyAssigned, applyFinished, applyWorkerEvent, foldJournal, startedRecord, type StudyState, type TrialRecord } from './state.js';
+import { JOURNAL_FILE, studyDir } from './layout.js';
+import { applyAssigned, applyFinished, applyWorkerEvent, countsTowardBudget, foldJournal, INTERRUPTED, startedRecord, type StudyState, type TrialRecord } from './state.js';
 import { decideSampler } from '../samplers/auto-choice.js';
 
-export const JOURNAL_FILE = 'journal.jsonl';
+export { JOURNAL_FILE, studyDir } from './layout.js';
+export { countsTowardBudget, INTERRUPTED } from './state.js';
 /** The study lock's files (src/study/lock.ts): they stay when --force-new moves an old study aside. */
 const LOCK_ENTRIES = new Set(['journal.jsonl.lock', 'lock.json']);
-/** Why a trial that was running when its controller stopped is recorded failed. */
-export const INTERRUPTED = 'interrupted';
-
-const STUDY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function studyDir(resultsDir: string, study: string): string {
-  if (!STUDY_NAME.test(study)) throw Errors.badStudyName(study);
-  return path.join(resultsDir, study);
-}
 
 export function studyExists(resultsDir: string, study: string): boolean {
   return fs.existsSync(path.join(studyDir(resultsDir, study), JOURNAL_FILE));
@@ -263,11 +256,6 @@ export class Study {
   close(): void {
     this.writer.close();
   }
-}
-
-/** Trials that count toward the budget: all but interrupted and requeued ones (those are run again). */
-export function countsTowardBudget(t: TrialRecord): boolean {
-  return !(t.state === 'failed' && (t.error === INTERRUPTED || t.requeued));
 }
 
 function truncateTornTail(file: string): void {
