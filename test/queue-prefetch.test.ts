@@ -3,6 +3,7 @@
 // controller then learns where a trial ran from its result.
 import path from 'node:path';
 
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 
 import { PrefetchPolicy } from '../src/dispatch/queue/prefetch.js';
@@ -44,6 +45,8 @@ function maxInFlight(events: ReadonlyArray<{ event: string }>): number {
 }
 
 let workerOutput = '';
+let ackMessages = 0;
+let ackedTrials: number[] = [];
 
 async function sweep(trials: number, steps: number, stepMs: number, workerFlags: string[] = []) {
   const study = uniqueStudy('qpre');
@@ -59,6 +62,18 @@ async function sweep(trials: number, steps: number, stepMs: number, workerFlags:
   await worker.waitFor(/serving studies/);
   const controller = scratch.track(startCli(['sweep', space, '--queue', TEST_REDIS, '--results', results, '--quiet'], env));
   expect(await controller.exited, controller.output()).toBe(0);
+  // The acks the controller sent the worker: its inbox is read past, not trimmed, until the worker leaves.
+  const redis = new Redis(TEST_REDIS);
+  try {
+    const [inbox] = await redis.keys(`hypersweep:worker:solo-${worker.child.pid}-*:inbox`);
+    const entries = inbox ? await redis.xrange(inbox, '-', '+') : [];
+    const messages = entries.map(([, fields]) => JSON.parse(fields[1]!) as { t: string; trials?: number[] });
+    const acks = messages.filter((m) => m.t === 'ack');
+    ackMessages = acks.length;
+    ackedTrials = acks.flatMap((m) => m.trials ?? []).sort((a, b) => a - b);
+  } finally {
+    redis.disconnect();
+  }
   worker.child.kill('SIGTERM');
   await worker.exited;
   workerOutput = worker.output();
@@ -69,6 +84,9 @@ describe('a distributed sweep of short and of long trials', () => {
   it('short trials: a job waits ahead of the one slot, and each trial is placed from its result', async () => {
     const events = await sweep(40, 1, 0, ['--quiet']);
     expect(maxInFlight(events)).toBe(2);
+    // Every result acked, in batches (every 100 ms) rather than a message per trial: 40 trials take a few tenths of a second.
+    expect(ackedTrials).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    expect(ackMessages).toBeLessThan(20);
     // --quiet: no line per trial, the rest as usual.
     expect(workerOutput).toMatch(/serving study/);
     expect(workerOutput).not.toMatch(/trial \d+ of /);
