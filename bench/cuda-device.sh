@@ -73,6 +73,14 @@ section "bench_cuda_tfjs: microseconds per op of a training step of cnn-light, c
 timeout 120 "$BUILD/bench_cuda_tfjs" 64
 RC[tfjs_bench]=$?
 
+section "CNN epochs: --engine cuda vs PyTorch CUDA (bench/cnn-cuda.ts; npm ci must have run)"
+if [ -d node_modules ] && [ -f build/Release/hypersweep.node ]; then
+  timeout 300 node --import tsx bench/cnn-cuda.ts
+  RC[cnn_cuda]=$?
+else
+  echo "skipped: run npm ci first (node_modules and the addon with its CUDA kernels)"
+fi
+
 section "bench_cuda_mlp (ours: tiled FP32 FMA kernels)"
 timeout 150 "$BUILD/bench_cuda_mlp" 3 50000
 RC[bench]=$?
@@ -82,7 +90,7 @@ PYTHONUNBUFFERED=1 timeout 150 python3 bench/mlp_torch_cuda.py --batch 32,64,128
 RC[torch]=$?
 
 section "summary (exit codes; 0 = ok)"
-for k in configure build ctest memcheck racecheck synccheck tfjs_memcheck tfjs_bench bench torch; do
+for k in configure build ctest memcheck racecheck synccheck tfjs_memcheck tfjs_bench cnn_cuda bench torch; do
   printf '%-10s %s\n' "$k" "${RC[$k]:-n/a}"
 done
 fail=0
