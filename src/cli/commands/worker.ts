@@ -29,6 +29,7 @@ interface WorkerOptions {
   codeRoot?: string;
   heartbeat?: string;
   quiet?: boolean;
+  nice?: string;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -46,6 +47,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--code-root <dir>', "look for a module objective here (by its path relative to the controller's working folder), so that its own imports resolve")
     .option('--heartbeat <ms>', 'heartbeat period in milliseconds', String(DEFAULT_TIMINGS.heartbeatMs))
     .option('--quiet', 'no line per trial that ends well (failures, warnings, studies served and stopping are still printed)')
+    .option('--nice <n>', "run at this lower CPU priority, 0-19 (as nice(1)): on a machine shared with the controller, or with your own work, trials then yield the cores to them", '0')
     .action(async (opts: WorkerOptions) => {
       process.exitCode = await workerCommand(opts);
     });
@@ -73,6 +75,7 @@ async function workerCommand(opts: WorkerOptions): Promise<number> {
           cores: availableParallelism(),
         };
   reserveLibuvThreads(plan.workers);
+  lowerPriority(parseIntOption('--nice', opts.nice ?? '0', 0, 19));
   const heartbeatMs = parseIntOption('--heartbeat', opts.heartbeat ?? String(DEFAULT_TIMINGS.heartbeatMs), 50, 60_000);
   const studies = opts.studies === undefined ? null : opts.studies.split(',').map((s) => s.trim()).filter((s) => s !== '');
   // Loaded here: BullMQ and ioredis are for this command only.
@@ -126,4 +129,21 @@ async function workerCommand(opts: WorkerOptions): Promise<number> {
   process.off('SIGTERM', onSignal);
   log('stopped');
   return interrupts > 1 ? 130 : 0;
+}
+
+/**
+ * --nice: set before any pool thread exists, which inherit it (Linux keeps a
+ * priority per thread; a thread starts with its creator's), so that the
+ * trials run at it too. Why: a sweep's controller is its serial part; a
+ * worker sharing its cores would otherwise get an equal share of them and slow
+ * every dispatch, report and prune answer of the whole study.
+ */
+function lowerPriority(nice: number): void {
+  // Never raises a priority: a worker started under nice(1) already at or below this one stays so.
+  if (nice <= os.getPriority()) return;
+  try {
+    os.setPriority(nice);
+  } catch (err) {
+    throw Errors.invalidOption('--nice', String(nice), `a priority this process may take (${(err as Error).message})`);
+  }
 }
