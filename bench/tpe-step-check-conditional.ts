@@ -8,12 +8,16 @@
 // Kolmogorov–Smirnov D against its 1% critical value. A difference in the
 // groups, the split, the masks or the joint estimators shows up here, free of
 // the run-to-run noise of whole studies. Not a test: it prints figures.
+// Ours is run with jointBandwidth: 'scott' (Optuna 3.1's joint kernels; group
+// TPE's default since is neighbour bandwidths, Optuna >= 5.0's, which draws
+// differently by design).
 
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSampler } from '../src/samplers/sampler.js';
 import type { Params } from '../src/space/distributions.js';
+import type { TpeSamplerOptions } from '../src/samplers/tpe/sampler.js';
 import { DEFAULT_TPE_OPTIONS } from '../src/space/spec.js';
 import { ks, ksCritical, quantile } from './lib/stats.js';
 import { CONDITIONAL_SPACE } from './samplers-conditional-space.js';
@@ -42,7 +46,7 @@ for (const [historySeed, trials] of HISTORIES) {
   const job = JSON.parse(out) as { optuna: string; history: Array<{ params: Params; value: number }>; asks: Params[] };
   const ours: Params[] = [];
   for (let seed = 0; seed < asks; seed++) {
-    const options = { ...DEFAULT_TPE_OPTIONS, constantLiar: false, multivariate: true, group: true };
+    const options: TpeSamplerOptions = { ...DEFAULT_TPE_OPTIONS, constantLiar: false, multivariate: true, group: true, jointBandwidth: 'scott' };
     const tpe = createSampler({ type: 'tpe', seed, options }, CONDITIONAL_SPACE, 'minimize', seed);
     job.history.forEach((h, number) => tpe.tell({ number, state: 'complete', params: h.params, value: h.value, intermediate: [] }));
     ours.push(tpe.ask(trials, []));

@@ -7,6 +7,10 @@
 // dimensions with a categorical, a log float and an integer among them, magic
 // clip, prior): log l and log g equal to rounding at a grid of points. The
 // statistical test (sampler-conditional-optuna.test.ts) covers the draws.
+// These estimators use Optuna 3.1's joint bandwidths (ParzenOptions without
+// jointBandwidth: Scott's rule), which the sampler's group TPE uses with
+// jointBandwidth: 'scott'; by default it uses neighbour bandwidths as Optuna
+// >= 5.0 (test/tpe-joint-bandwidth.test.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -13,7 +13,7 @@
 //                     prior kernel is uniform;
 //   weights           the weights function over the observations in trial
 //                     order, then prior_weight, normalised.
-// Two choices differ from Optuna 3.1, both as later Optuna versions do or allow:
+// Three choices differ from Optuna 3.1, each as later Optuna versions do or allow:
 //   - normalizeKernels: Optuna <= 3.4 measures a continuous kernel without its
 //     1/σ factor (every kernel has the same peak height whatever its width);
 //     Optuna >= 3.5 uses the true density (optuna#5110). Both are offered; the
@@ -22,6 +22,9 @@
 //     the same on branin, slightly worse on 4-D Styblinski–Tang.
 //   - log-scale integers are scored by the kernel mass of the interval that
 //     rounds to the suggestion, not a point density (optuna#6258).
+//   - jointBandwidth: 'neighbour' (the sampler's choice with group: true) gives
+//     joint kernels each observation's univariate σ per dimension instead of
+//     Scott's rule, as Optuna >= 5.0 (optuna#6746) for multivariate TPE.
 // Evaluation skips mixture terms more than LOG_NEGLIGIBLE below the largest
 // one (their total is below 1e-14 relative), so a candidate costs O(m) cheap
 // arithmetic and exp/erfc only for the kernels within reach of it.
@@ -73,6 +76,14 @@ export interface ParzenOptions {
   readonly multivariate: boolean;
   /** Divide continuous kernels by σ (true densities, Optuna >= 3.5) or not (Optuna <= 3.4). */
   readonly normalizeKernels: boolean;
+  /**
+   * Joint (multivariate) numeric kernels: 'scott' (the default), one σ per
+   * dimension by Scott's rule, as Optuna 3.1–4.x; 'neighbour', each
+   * observation's σ from its neighbours in that dimension, as the univariate
+   * estimator (Optuna >= 5.0, optuna#6746). The sampler uses 'neighbour' with
+   * group: true (see sampler.ts).
+   */
+  readonly jointBandwidth?: 'scott' | 'neighbour';
 }
 
 /** The observations of one group (good or bad), in trial order. */
@@ -222,7 +233,7 @@ export class ParzenEstimator {
     };
   }
 
-  /** Joint estimators: σ by Scott's rule, magic-clipped; the prior's σ is the range. */
+  /** Joint estimators: σ by Scott's rule or from the neighbours (options.jointBandwidth), magic-clipped; the prior's σ is the range. */
   private jointKernels(dim: NumDim, values: Float64Array, n: number, sigma0: number, options: ParzenOptions): NumKernels {
     const m = this.m;
     const { low, high } = dim;
@@ -230,11 +241,27 @@ export class ParzenEstimator {
     const k = this.kernelArrays(m, dim);
     k.mu.set(values.subarray(0, n));
     if (this.hasPrior) k.mu[n] = 0.5 * (low + high);
-    const sigma = clip(sigma0 * range, options.considerMagicClip ? range / Math.min(100, 1 + m) : EPS, range);
-    for (let j = 0; j < m; j++) {
-      k.sigma[j] = this.hasPrior && j === n ? range : sigma;
-      kernelConstants(k, j, dim, options.normalizeKernels);
+    const minSigma = options.considerMagicClip ? range / Math.min(100, 1 + m) : EPS;
+    if (options.jointBandwidth === 'neighbour') {
+      // Per dimension, the univariate estimator's σ of each observation (the
+      // prior merged in by μ, then left out): observation i's kernel is as wide
+      // as that dimension's univariate kernel of it would be.
+      const order = this.arena.ints(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      order.sort((a, b) => values[a]! - values[b]! || a - b);
+      const mus = this.arena.floats(m);
+      const priorAt = mergeSorted(values, order, n, this.hasPrior ? 0.5 * (low + high) : NaN, mus);
+      const sorted = this.arena.floats(m);
+      neighbourBandwidths(mus, m, low, high, !options.considerEndpoints, minSigma, range, sorted);
+      const bySorted = this.arena.floats(n);
+      withoutOne(sorted, m, priorAt, bySorted);
+      for (let i = 0; i < n; i++) k.sigma[order[i]!] = bySorted[i]!;
+      if (this.hasPrior) k.sigma[n] = range;
+    } else {
+      const sigma = clip(sigma0 * range, minSigma, range);
+      for (let j = 0; j < m; j++) k.sigma[j] = this.hasPrior && j === n ? range : sigma;
     }
+    for (let j = 0; j < m; j++) kernelConstants(k, j, dim, options.normalizeKernels);
     return { dim, mu: k.mu, sigma: k.sigma, inv: k.inv, logMass: k.logMass, logNorm: k.logNorm, logSigma: k.logSigma };
   }
 

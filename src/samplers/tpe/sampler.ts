@@ -15,6 +15,10 @@
 // dimensions are decided parents first, and an inactive one is not drawn.
 // Multivariate draws jointly the always-active dimensions, or with group: true
 // each group of dimensions active in the same finished trials (_SearchSpaceGroup).
+// One difference from Optuna 3.1, as Optuna >= 5.0: with group: true a joint
+// kernel's σ in each numeric dimension is the univariate estimator's σ of that
+// observation (its neighbours), not Scott's rule over the whole group
+// (parzen-estimator.ts; jointBandwidth: 'scott' gives 3.1's).
 //
 // All randomness of ask(n) comes from rngFor(seed, n); the observations live
 // in an ObservationStore updated by tell(), so an ask costs O(n) per
@@ -43,6 +47,13 @@ import { KernelCache } from './kernel-cache.js';
 import { ObservationStore } from './observations.js';
 import { ParzenEstimator, type ParzenOptions } from './parzen-estimator.js';
 import { gammaCount, rankingKey } from './split.js';
+
+/**
+ * TpeOptions, and (for tests and benchmarks, not a space file's option) the
+ * bandwidth of joint numeric kernels: 'scott' reproduces Optuna 3.1's
+ * multivariate + group TPE exactly; by default group: true uses 'neighbour'.
+ */
+export type TpeSamplerOptions = TpeOptions & { readonly jointBandwidth?: ParzenOptions['jointBandwidth'] };
 
 /**
  * The estimators of one set of dimensions, kept from one ask to the next: they
@@ -105,7 +116,7 @@ export class TpeSampler implements Sampler {
     private readonly space: SearchSpace,
     private readonly direction: Direction,
     private readonly seed: number,
-    private readonly options: TpeOptions,
+    private readonly options: TpeSamplerOptions,
     private readonly paramName: string | null = null,
   ) {
     this.dims = buildDims(space);
@@ -132,8 +143,12 @@ export class TpeSampler implements Sampler {
       }).filter((c) => c === false || c.dim >= 0),
     );
     this.staticJoint = this.dims.flatMap((dim, d) => ((dim.kind === 'num' && dim.conditional) || space[dim.param]!.when ? [] : [d]));
-    this.parzen = { ...base, multivariate: false };
-    this.parzenJoint = { ...base, multivariate: true };
+    this.parzen = { ...base, multivariate: false, jointBandwidth: 'scott' }; // (unused by univariate fits; the same shape as parzenJoint)
+    // group: true (conditional spaces) fits joint kernels with each
+    // observation's neighbour bandwidth per dimension, as Optuna >= 5.0 does
+    // for every multivariate TPE (optuna#6746); plain multivariate keeps
+    // Optuna 3.1's Scott bandwidths. jointBandwidth overrides either.
+    this.parzenJoint = { ...base, multivariate: true, jointBandwidth: options.jointBandwidth ?? (options.group ? 'neighbour' : 'scott') };
   }
 
   private internals(params: Readonly<Record<string, unknown>>): Float64Array {
