@@ -49,6 +49,7 @@ const CASES: Case[] = [
   { name: 'grid', spec: { type: 'grid', seed: null }, space: FINITE, seeded: false },
   { name: 'tpe', spec: tpe({}), space: MIXED, seeded: true },
   { name: 'tpe multivariate', spec: tpe({ multivariate: true }), space: MIXED, seeded: true },
+  { name: 'tpe multivariate group', spec: tpe({ multivariate: true, group: true }), space: MIXED, seeded: true },
   { name: 'tpe normalized kernels, uniform weights', spec: tpe({ normalizeKernels: true, weights: 'uniform' }), space: MIXED, seeded: true },
   { name: 'tpe without constant liar', spec: tpe({ constantLiar: false }), space: MIXED, seeded: true },
   { name: 'gp', spec: { type: 'gp', seed: null, options: { ...DEFAULT_GP_OPTIONS, nStartupTrials: 5 } }, space: MIXED, seeded: true },
