@@ -4,7 +4,8 @@
 Run with Debian's python (python3-optuna 3.1):
     /usr/bin/python3 bench/optuna_conditional.py --trials 100 --seeds 20
 Prints one JSON object: {"optuna": version, "seconds": s, "results": {variant: [[best after trial
-1, 2, ...] per seed]}} for the variants "group" (multivariate=True, group=True) and "univariate".
+1, 2, ...] per seed]}} for the variants "group" (multivariate=True, group=True) and "univariate"
+(and, with --variants group_neighbour, group TPE with Optuna >= 5.0's joint bandwidths).
 Every TPE option is set explicitly to hypersweep's defaults (Optuna's change between versions).
 The objective is the same function as conditionalValue() in bench/samplers-conditional.ts, its
 parameters suggested define-by-run: a parameter exists only in its branch.
@@ -51,7 +52,14 @@ def main():
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore")
     base = dict(OPTIONS, warn_independent_sampling=False)
-    variants = {"group": dict(multivariate=True, group=True), "univariate": dict(multivariate=False)}
+    variants = {
+        "group": dict(multivariate=True, group=True),
+        "univariate": dict(multivariate=False),
+        # Not a default variant: group TPE with Optuna >= 5.0's joint bandwidths (optuna#6746), made
+        # from 3.1 by giving its (unified) Parzen estimator the univariate bandwidth rule; the joint
+        # product kernels, groups and split are 3.1's. For comparison with hypersweep's group TPE.
+        "group_neighbour": dict(multivariate=True, group=True),
+    }
     results = {}
     started = time.time()
     for name in args.variants.split(","):
@@ -59,6 +67,9 @@ def main():
         per_seed = []
         for seed in range(args.seeds):
             sampler = TPESampler(seed=seed, **base, **extra)
+            if name == "group_neighbour":
+                params = sampler._parzen_estimator_parameters
+                sampler._parzen_estimator_parameters = params._replace(multivariate=False)
             study = optuna.create_study(direction="minimize", sampler=sampler)
             study.optimize(objective, n_trials=args.trials)
             best, curve = math.inf, []
