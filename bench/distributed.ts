@@ -5,6 +5,13 @@
 //     to 8 worker processes, against Optuna 3.1 distributed as its users do it
 //     (8 processes on one study) on its Redis journal storage and on
 //     PostgreSQL, in the same run. Target: >= 10x the better of the two.
+//     Optuna's rate runs from a barrier that all 8 processes reach once their
+//     storage, study and sampler are built; ours is given both from the first
+//     trial (7 workers may still be building their pools then: thread, objective
+//     import) and from the moment all 8 workers have taken a trial ("all
+//     ready", the same point as Optuna's barrier), on which the target is
+//     judged. Each with the workers as started by default and with --nice 10
+//     (README: a worker sharing the controller's machine, as all 8 do here).
 // (b) Controller capacity: 64 trials in flight (8 workers x 8 slots) of ~1 s
 //     sleeps: trials/s against the ideal 64/s.
 // (c) Scaling: 8 CPU-bound MLP trials (1 epoch on 20,000 images, 1 thread each) on 1 worker process vs
@@ -84,13 +91,24 @@ interface Run {
   wallS: number;
   /** Each trial's end, ms after the first trial's start, in order. */
   finishedAtMs: number[];
+  /** Trials/s from the moment every worker had taken a trial (as Optuna's barrier) to the last trial's end. */
+  allReadyRate: number;
 }
 
 /** Starts `procs` workers of `slots` slots, runs the study's controller with --workers 0, stops the workers. */
-async function distributed(study: string, file: string, procs: number, slots: number, threads: number, env: Record<string, string> = {}, extra: string[] = []): Promise<Run> {
+async function distributed(
+  study: string,
+  file: string,
+  procs: number,
+  slots: number,
+  threads: number,
+  env: Record<string, string> = {},
+  extra: string[] = [],
+  workerExtra: string[] = [],
+): Promise<Run> {
   const workers = Array.from({ length: procs }, (_, i) =>
     // --quiet: no line per trial, as the Optuna yardstick logs nothing per trial.
-    cli(['worker', '--queue', redis, '--studies', study, '--workers', String(slots), '--threads', String(threads), '--name', `b${i}`, '--quiet'], env),
+    cli(['worker', '--queue', redis, '--studies', study, '--workers', String(slots), '--threads', String(threads), '--name', `b${i}`, '--quiet', ...workerExtra], env),
   );
   try {
     await Promise.all(workers.map((w) => waitFor(w, /serving studies/)));
@@ -107,7 +125,13 @@ async function distributed(study: string, file: string, procs: number, slots: nu
     const lastEnd = [...events].reverse().find((e) => e.event === 'trial_finished')!;
     const first = Date.parse(firstStart.time);
     const finishedAtMs = events.filter((e) => e.event === 'trial_finished').map((e) => Date.parse(e.time) - first);
-    return { trials: foldJournal(events).trials, spanS: (Date.parse(lastEnd.time) - first) / 1000, wallS, finishedAtMs };
+    // Each worker's first trial, as the journal places it (on its result, for a trial that ends at once).
+    const firstOf = new Map<string, number>();
+    for (const e of events) if (e.event === 'trial_assigned' && !firstOf.has(e.worker)) firstOf.set(e.worker, Date.parse(e.time) - first);
+    const readyAt = firstOf.size === procs ? Math.max(...firstOf.values()) : NaN;
+    const endAt = Date.parse(lastEnd.time) - first;
+    const allReadyRate = (finishedAtMs.filter((t) => t > readyAt).length / (endAt - readyAt)) * 1000;
+    return { trials: foldJournal(events).trials, spanS: endAt / 1000, wallS, finishedAtMs, allReadyRate };
   } finally {
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => Promise.race([w.exited, new Promise((r) => setTimeout(r, 10_000))])));
@@ -127,7 +151,10 @@ if (section('dispatch')) {
     const study = studyName('dispatch');
     const file = space(study, `{module: ${path.join(ROOT, 'bench', 'objectives', 'instant.mjs')}}`, `metric: value\ndirection: minimize\n${floats(6)}sampler: {type: tpe, seed: 1}\nbudget: {trials: ${n}}\n`);
     const ours = await distributed(study, file, 8, 1, 1);
-    const oursRate = n / ours.spanS;
+    log(`dispatch: ${n} instant trials, 8 worker processes --nice 10...`);
+    const niceStudy = studyName('dispatch');
+    const niceFile = space(niceStudy, `{module: ${path.join(ROOT, 'bench', 'objectives', 'instant.mjs')}}`, `metric: value\ndirection: minimize\n${floats(6)}sampler: {type: tpe, seed: 1}\nbudget: {trials: ${n}}\n`);
+    const nice = await distributed(niceStudy, niceFile, 8, 1, 1, {}, [], ['--nice', '10']);
     let optunaRedis: number | null = null;
     let optunaPg: number | null = null;
     if (!skipOptuna) {
@@ -140,14 +167,34 @@ if (section('dispatch')) {
       }
     }
     const better = Math.max(optunaRedis ?? 0, optunaPg ?? 0) || null;
-    const ratio = better ? oursRate / better : null;
-    rows.push([n, oursRate, n / ours.wallS, optunaRedis, optunaPg, ratio, verdict(ratio === null ? null : ratio >= 10)]);
-    records.push({ trials: n, ours_trials_per_s: oursRate, ours_wall_trials_per_s: n / ours.wallS, optuna_redis: optunaRedis, optuna_postgres: optunaPg, ratio });
+    for (const [workers, run] of [['default', ours], ['--nice 10', nice]] as const) {
+      const fromFirst = n / run.spanS;
+      const ratio = better ? run.allReadyRate / better : null;
+      rows.push([n, workers, fromFirst, run.allReadyRate, n / run.wallS, optunaRedis, optunaPg, better ? fromFirst / better : null, ratio, verdict(ratio === null ? null : ratio >= 10)]);
+      records.push({
+        trials: n,
+        workers,
+        ours_trials_per_s: fromFirst,
+        ours_all_ready_trials_per_s: run.allReadyRate,
+        ours_wall_trials_per_s: n / run.wallS,
+        optuna_redis: optunaRedis,
+        optuna_postgres: optunaPg,
+        ratio_from_first: better ? fromFirst / better : null,
+        ratio,
+      });
+    }
   }
   out['dispatch'] = records;
   if (!json) {
     console.log('\n(a) Dispatch capacity: instant TPE trials, 8 worker processes (trials/s)\n');
-    console.log(renderTable(['trials', 'ours', 'ours wall', 'Optuna redis', 'Optuna postgres', 'ours/best', '>= 10x'], rows, [0, 1, 1, 1, 1, 1, 0]));
+    console.log(
+      renderTable(
+        ['trials', 'workers', 'ours from 1st', 'ours all ready', 'ours wall', 'Optuna redis', 'Optuna postgres', 'from 1st/best', 'all ready/best', '>= 10x'],
+        rows,
+        [0, 0, 1, 1, 1, 1, 1, 1, 1, 0],
+      ),
+    );
+    console.log('\n(Optuna: from its barrier, all processes ready. "all ready": from the moment all 8 workers had taken a trial.)');
   }
 }
 
