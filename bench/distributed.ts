@@ -147,14 +147,15 @@ if (section('dispatch')) {
   const rows: Array<Array<string | number | null>> = [];
   const records: unknown[] = [];
   for (const n of trialCounts) {
-    log(`dispatch: ${n} instant trials, 8 worker processes...`);
-    const study = studyName('dispatch');
-    const file = space(study, `{module: ${path.join(ROOT, 'bench', 'objectives', 'instant.mjs')}}`, `metric: value\ndirection: minimize\n${floats(6)}sampler: {type: tpe, seed: 1}\nbudget: {trials: ${n}}\n`);
-    const ours = await distributed(study, file, 8, 1, 1);
-    log(`dispatch: ${n} instant trials, 8 worker processes --nice 10...`);
-    const niceStudy = studyName('dispatch');
-    const niceFile = space(niceStudy, `{module: ${path.join(ROOT, 'bench', 'objectives', 'instant.mjs')}}`, `metric: value\ndirection: minimize\n${floats(6)}sampler: {type: tpe, seed: 1}\nbudget: {trials: ${n}}\n`);
-    const nice = await distributed(niceStudy, niceFile, 8, 1, 1, {}, [], ['--nice', '10']);
+    // The same study twice, on workers as started by default and at --nice 10.
+    const dispatchRun = (workerFlags: string[]): Promise<Run> => {
+      log(`dispatch: ${n} instant trials, 8 worker processes ${workerFlags.join(' ')}...`);
+      const study = studyName('dispatch');
+      const file = space(study, `{module: ${path.join(ROOT, 'bench', 'objectives', 'instant.mjs')}}`, `metric: value\ndirection: minimize\n${floats(6)}sampler: {type: tpe, seed: 1}\nbudget: {trials: ${n}}\n`);
+      return distributed(study, file, 8, 1, 1, {}, [], workerFlags);
+    };
+    const ours = await dispatchRun([]);
+    const nice = await dispatchRun(['--nice', '10']);
     let optunaRedis: number | null = null;
     let optunaPg: number | null = null;
     if (!skipOptuna) {
